@@ -230,7 +230,7 @@ def mlp(
     if init is None:
         init = "he_normal" if activation in ("relu", "leaky_relu") else "xavier_uniform"
     layers: list[Layer] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(Linear(a, b, rng=rng, dtype=dtype, init=init))
         if i < len(sizes) - 2:
             layers.append(activation_layer(activation))
