@@ -1,0 +1,115 @@
+"""One MNIST epoch of the 784-256-128-10 ReLU MLP (batch 128, float32, Adam), three ways, one run:
+
+1. backprop_lab's ``fit`` (forward, loss, backward, Adam step, shuffling — everything);
+2. the same matrix products alone (the 3 forward products, the 3 weight-gradient products and the
+   2 input-gradient products the model needs), on the same shapes — the floor for any engine;
+3. the same model and training step in PyTorch eager on the CPU (when torch is installed).
+
+Prints the ratios (1)/(2) and (1)/(3). Targets: ≤ 1.3× and ≤ 0.6×.
+Run with BLAS threads fixed for both libraries, e.g.:
+
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/bench_epoch.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+from backprop_lab.losses import SoftmaxCrossEntropy
+from backprop_lab.model import mlp
+from backprop_lab.optim import Adam
+from backprop_lab.train import fit
+
+SIZES = [784, 256, 128, 10]
+BATCH = 128
+
+
+def mnist_train() -> tuple[np.ndarray, np.ndarray]:
+    from backprop_lab.data import load_mnist
+
+    d = load_mnist()
+    return d.X_train, d.y_train
+
+
+def time_library(X: np.ndarray, y: np.ndarray, seed: int = 0) -> float:
+    net = mlp(SIZES, rng=np.random.default_rng(seed), dtype=np.float32)
+    opt = Adam(net.parameters(), lr=1e-3)
+    t = time.perf_counter()
+    fit(net, SoftmaxCrossEntropy(), opt, X, y, epochs=1, batch_size=BATCH, seed=seed)
+    return time.perf_counter() - t
+
+
+def time_matmuls(X: np.ndarray) -> float:
+    rng = np.random.default_rng(0)
+    Ws = [rng.standard_normal((b, a)).astype(np.float32) for a, b in zip(SIZES[:-1], SIZES[1:], strict=True)]
+    acts = [np.empty((BATCH, s), np.float32) for s in SIZES]
+    n = len(X)
+    t = time.perf_counter()
+    for i in range(0, n, BATCH):
+        A = X[i : i + BATCH]
+        As = [A]
+        for W in Ws:  # forward: Z = A @ W.T
+            A = A @ W.T
+            As.append(A)
+        G = As[-1]
+        for layer in range(len(Ws) - 1, -1, -1):  # backward: dW = G.T @ A_prev, dA_prev = G @ W
+            _ = G.T @ As[layer]
+            if layer > 0:
+                G = G @ Ws[layer]
+    del acts
+    return time.perf_counter() - t
+
+
+def time_torch(X: np.ndarray, y: np.ndarray, seed: int = 0) -> float | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.manual_seed(seed)
+    threads = int(os.environ.get("OMP_NUM_THREADS", "1"))
+    torch.set_num_threads(threads)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
+        torch.nn.Linear(128, 10),
+    )
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    lossf = torch.nn.CrossEntropyLoss()
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    g = torch.Generator().manual_seed(seed)
+    t = time.perf_counter()
+    perm = torch.randperm(len(Xt), generator=g)
+    Xs, ys = Xt[perm], yt[perm]
+    for i in range(0, len(Xs), BATCH):
+        opt.zero_grad()
+        loss = lossf(net(Xs[i : i + BATCH]), ys[i : i + BATCH])
+        loss.backward()
+        opt.step()
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="take the best of this many runs")
+    args = parser.parse_args()
+    X, y = mnist_train()
+    lib = min(time_library(X, y) for _ in range(args.repeats))
+    mm = min(time_matmuls(X) for _ in range(args.repeats))
+    th = [time_torch(X, y) for _ in range(args.repeats)]
+    th = None if th[0] is None else min(th)
+    print(f"one epoch, 784-256-128-10 ReLU, batch {BATCH}, float32, best of {args.repeats}:")
+    print(f"  backprop_lab fit:      {lib:7.3f} s")
+    print(f"  matrix products alone: {mm:7.3f} s")
+    print(f"  ratio library / matmul-only: {lib / mm:.2f}x   (target <= 1.3x)")
+    if th is not None:
+        print(f"  PyTorch eager:         {th:7.3f} s")
+        print(f"  ratio library / PyTorch eager: {lib / th:.2f}x   (target <= 0.6x)")
+    else:
+        print("  PyTorch not installed: the PyTorch ratio was not measured")
+
+
+if __name__ == "__main__":
+    main()
