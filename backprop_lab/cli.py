@@ -124,10 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train_parser(sub)
+    sub.add_parser("notebooks", help="maintainers: `notebooks run PATH...` stores fresh outputs")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "notebooks":
+        from backprop_lab.course import main_notebooks
+
+        return main_notebooks(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
