@@ -1,0 +1,1 @@
+"""Figures the lessons share. Imports matplotlib; the core engine never imports this package."""
