@@ -24,6 +24,9 @@ TRAIN_DEFAULTS = {
     "seed": 0,
 }
 TOY_NAMES = ("moons", "circles", "spirals", "xor", "blobs")
+#: default learning rate on the toy sets: 1200 points give only ~8 steps an epoch, so the MNIST
+#: default (1e-3) barely moves the network in a few epochs
+TOY_LR = 0.03
 
 
 def _positive_int(text: str) -> int:
@@ -51,7 +54,8 @@ def _add_train_parser(sub) -> None:
                    help="hidden layer widths (default: 256 128)")
     p.add_argument("--activation", default=d["activation"], choices=sorted(ACTIVATION_LAYERS))
     p.add_argument("--optimizer", default=d["optimizer"], choices=sorted(OPTIMIZERS))
-    p.add_argument("--lr", type=_positive_float, default=d["lr"], help="learning rate (default 1e-3)")
+    p.add_argument("--lr", type=_positive_float, default=None,
+                   help=f"learning rate (default {d['lr']:g} for mnist, {TOY_LR:g} for the toy sets)")
     p.add_argument("--schedule", default="cosine", choices=("cosine", "none"),
                    help="learning-rate schedule over the epochs (default: cosine)")
     p.add_argument("--epochs", type=_positive_int, default=d["epochs"])
@@ -87,6 +91,8 @@ def cmd_train(args) -> int:
     from backprop_lab.train import evaluate, fit
 
     X_tr, y_tr, X_va, y_va, X_te, y_te, dtype = _load(args)
+    if args.lr is None:
+        args.lr = TRAIN_DEFAULTS["lr"] if args.dataset == "mnist" else TOY_LR
     k = int(max(y_tr.max(), y_te.max())) + 1
     rng = np.random.default_rng(args.seed)
     net = mlp([X_tr.shape[1], *args.hidden, k], activation=args.activation, rng=rng, dtype=dtype)
@@ -124,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train_parser(sub)
+    sub.add_parser("exercises", help="instructors: `exercises build` / `exercises check`")
     sub.add_parser("notebooks", help="maintainers: `notebooks run PATH...` stores fresh outputs")
     return parser
 
@@ -134,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from backprop_lab.course import main_notebooks
 
         return main_notebooks(argv[1:])
+    if argv and argv[0] == "exercises":
+        from backprop_lab.course import main_exercises
+
+        return main_exercises(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)

@@ -48,6 +48,103 @@ def run_notebook(path: str | Path, timeout: int = 900, allow_errors: bool = Fals
     return path
 
 
+# -- exercises: generated from solutions/ with nbgrader's own preprocessors -------------------------
+
+SOLUTIONS = REPO / "solutions"
+EXERCISES = REPO / "exercises"
+
+
+def student_version(nb):
+    """The student's notebook for a solutions notebook, as nbgrader's ``generate_assignment`` makes it.
+
+    Runs nbgrader's preprocessors in its order — LockCells, ClearSolutions (code between
+    ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes ``raise NotImplementedError()``),
+    ClearOutput, CheckCellMetadata, ComputeChecksums, ClearHiddenTests, ClearMarkScheme,
+    ComputeChecksums, CheckCellMetadata — without a gradebook database.
+    """
+    import copy
+
+    from nbgrader.preprocessors import (
+        CheckCellMetadata,
+        ClearHiddenTests,
+        ClearMarkScheme,
+        ClearOutput,
+        ClearSolutions,
+        ComputeChecksums,
+        LockCells,
+    )
+
+    nb = copy.deepcopy(nb)
+    resources: dict = {}
+    steps = [LockCells(), ClearSolutions(), ClearOutput(), CheckCellMetadata(), ComputeChecksums(),
+             ClearHiddenTests(), ClearMarkScheme(), ComputeChecksums(), CheckCellMetadata()]
+    for step in steps:
+        nb, resources = step.preprocess(nb, resources)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    return nb
+
+
+def _dumps(nb) -> str:
+    import nbformat
+
+    return nbformat.writes(nb) + "\n"
+
+
+def build_exercises(check_only: bool = False) -> list[str]:
+    """Write exercises/NN.ipynb for every solutions/NN.ipynb; return the names that were stale.
+
+    With ``check_only`` nothing is written.
+    """
+    import nbformat
+
+    stale = []
+    wanted = set()
+    for src in sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb")):
+        wanted.add(src.name)
+        text = _dumps(student_version(nbformat.read(src, as_version=4)))
+        dst = EXERCISES / src.name
+        if not dst.exists() or dst.read_text() != text:
+            stale.append(src.name)
+            if not check_only:
+                EXERCISES.mkdir(exist_ok=True)
+                dst.write_text(text)
+    for extra in sorted(EXERCISES.glob("*.ipynb")):
+        if extra.name not in wanted:
+            stale.append(extra.name)
+            if not check_only:
+                extra.unlink()
+    return stale
+
+
+def main_exercises(argv: list[str]) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="backprop-lab exercises",
+                                description="generate exercises/ from solutions/ (nbgrader)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("build", help="write exercises/ from solutions/")
+    sub.add_parser("check", help="exit 1, naming the notebooks, if exercises/ is stale")
+    args = p.parse_args(argv)
+    try:
+        import nbgrader  # noqa: F401
+    except ImportError:
+        print("backprop-lab exercises needs nbgrader: pip install -e '.[test]'", file=sys.stderr)
+        return 2
+    if args.cmd == "build":
+        changed = build_exercises()
+        print(f"exercises/: {len(changed)} notebook(s) written or removed" +
+              (": " + ", ".join(changed) if changed else ""))
+        return 0
+    stale = build_exercises(check_only=True)
+    if stale:
+        print("exercises/ is stale for: " + ", ".join(stale) +
+              "\nregenerate it with: backprop-lab exercises build", file=sys.stderr)
+        return 1
+    print("exercises/ is up to date with solutions/")
+    return 0
+
+
 def main_notebooks(argv: list[str]) -> int:
     import argparse
 

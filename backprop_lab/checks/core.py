@@ -1,0 +1,212 @@
+"""The machinery every exercise check uses: :class:`Checker`.
+
+    def check_sigmoid(sigmoid):
+        c = Checker("sigmoid", sigmoid)
+        x = np.array([-2.0, 0.0, 3.0])
+        out = c.call(x, label="x = [-2, 0, 3]")
+        c.array(out, dtype=np.float64, shape=(3,))
+        c.close(out, reference(x), hint="σ(z) = 1 / (1 + e^(−z))",
+                mistakes=[(1 / (1 + np.exp(x)), "did you use e^(z) instead of e^(−z)?")])
+        c.done()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+
+class CheckFailure(AssertionError):
+    """A check found something wrong. An AssertionError, so nbgrader counts it as a failed test."""
+
+
+def _fmt(x: Any) -> str:
+    if isinstance(x, np.ndarray):
+        if x.size <= 12:
+            return np.array2string(x, precision=6, suppress_small=False, separator=", ")
+        return f"array of shape {x.shape}"
+    if isinstance(x, float):
+        return f"{x:.6g}"
+    return repr(x)
+
+
+def _snapshot(args: Sequence[Any]) -> list[Any]:
+    return [a.copy() if isinstance(a, np.ndarray) else None for a in args]
+
+
+class Checker:
+    """Runs the ordered steps of one check and remembers what was verified.
+
+    Args:
+        task: the name of the function or object being checked (as the student wrote it).
+        fn: the student's function (or class).
+    """
+
+    def __init__(self, task: str, fn: Any) -> None:
+        self.task = task
+        self.fn = fn
+        self.verified: list[str] = []
+        self.label = ""
+        if not callable(fn):
+            self.fail(f"expected a function, got {type(fn).__name__} ({_fmt(fn)})",
+                      hint=f"pass the function itself: check_{task}({task}), not {task}(...)")
+
+    # -- reporting ------------------------------------------------------------------------------
+    def fail(self, what: str, hint: str | None = None, cause: BaseException | None = None) -> None:
+        """Stop the check with a message: which input, what is wrong, and a hint."""
+        where = f" for input {self.label}" if self.label else ""
+        msg = f"{self.task}{where}: {what}"
+        if hint:
+            msg += f"\n  Hint: {hint}"
+        if self.verified:
+            msg += "\n  (Passed before this: " + "; ".join(self.verified) + ".)"
+        if cause is not None:
+            raise CheckFailure(msg) from cause
+        raise CheckFailure(msg)
+
+    def ok(self, what: str) -> None:
+        """Record a verified step (shown in the final success message)."""
+        if what not in self.verified:
+            self.verified.append(what)
+
+    def done(self) -> None:
+        """Print what was verified. Call it last: only reached when every step passed."""
+        steps = "\n".join(f"  ✓ {v}" for v in self.verified)
+        print(f"{self.task}: all {len(self.verified)} checks passed\n{steps}")
+
+    # -- running the student's code -------------------------------------------------------------
+    def call(self, *args: Any, label: str, fn: Callable | None = None, **kwargs: Any) -> Any:
+        """Call the student's function on ``args``; name the input ``label`` in any message.
+
+        Raises a CheckFailure if the function is not implemented yet, raises, or changes an input
+        array in place. An exception from the student's code stays chained, so its traceback shows.
+        """
+        self.label = label
+        fn = self.fn if fn is None else fn
+        before = _snapshot(args)
+        try:
+            out = fn(*args, **kwargs)
+        except NotImplementedError as e:
+            self.fail(
+                "not implemented yet.",
+                hint="replace `raise NotImplementedError()` with your code, run that cell, "
+                     "then run this check again",
+                cause=e,
+            )
+        except Exception as e:  # the student's traceback is kept as the cause and printed
+            self.fail(
+                f"your code raised {type(e).__name__}: {e} (see the traceback above this message)",
+                cause=e,
+            )
+        for i, (a, b) in enumerate(zip(args, before, strict=True)):
+            if b is not None and not np.array_equal(a, b, equal_nan=True):
+                self.fail(
+                    f"argument {i + 1} was changed in place; your function must not modify its inputs",
+                    hint="work on a copy or build a new array (e.g. `x = x.copy()`, or `y = x * 2` "
+                         "instead of `x *= 2`)",
+                )
+        self.ok("runs without error and leaves its inputs unchanged")
+        return out
+
+    # -- type, dtype, shape ---------------------------------------------------------------------
+    def array(
+        self, out: Any, dtype: Any | None = None, shape: tuple[int, ...] | None = None,
+        name: str = "the result",
+    ) -> np.ndarray:
+        """``out`` must be a NumPy array (of the given dtype and shape when those are given)."""
+        if not isinstance(out, np.ndarray):
+            hint = ("did you forget to `return` it?" if out is None
+                    else "build it with NumPy operations (np.exp, @, …) rather than Python lists")
+            self.fail(f"{name} should be a NumPy array, got {type(out).__name__} ({_fmt(out)})",
+                      hint=hint)
+        self.ok("returns a NumPy array")
+        if dtype is not None and out.dtype != np.dtype(dtype):
+            self.fail(
+                f"{name} has dtype {out.dtype}, expected {np.dtype(dtype)}",
+                hint="keep the input's precision: avoid np.float64(...) constants and "
+                     "np.array(..., dtype=float) on float32 inputs" if np.dtype(dtype) == np.float32
+                     else "make sure you compute with floats, not integers",
+            )
+        if dtype is not None:
+            self.ok(f"dtype {np.dtype(dtype)}")
+        if shape is not None and out.shape != tuple(shape):
+            self.fail(f"{name} has shape {out.shape}, expected {tuple(shape)}",
+                      hint=self._shape_hint(out.shape, tuple(shape)))
+        if shape is not None:
+            self.ok(f"shape {tuple(shape)}")
+        return out
+
+    @staticmethod
+    def _shape_hint(got: tuple[int, ...], want: tuple[int, ...]) -> str:
+        if got == want[::-1]:
+            return "the shape is transposed: check which side of the product each matrix goes on"
+        if len(got) < len(want):
+            return "an axis went missing: did you sum or index over the wrong axis (or forget keepdims=True)?"
+        if len(got) > len(want):
+            return "an extra axis: did you forget to sum over the batch, or did broadcasting add an axis?"
+        return "check the axis you reduce over and the order of matrix products"
+
+    def number(self, out: Any, name: str = "the result") -> float:
+        """``out`` must be a real number (Python or NumPy scalar, or a 0-d array)."""
+        if isinstance(out, np.ndarray) and out.ndim == 0:
+            out = out.item()
+        if isinstance(out, (bool, np.bool_)) or not isinstance(out, (int, float, np.integer, np.floating)):
+            self.fail(f"{name} should be a single number, got {type(out).__name__} ({_fmt(out)})",
+                      hint="return a scalar, e.g. with float(...) or .mean()" if out is not None
+                      else "did you forget to `return` it?")
+        self.ok("returns a number")
+        return float(out)
+
+    # -- values ---------------------------------------------------------------------------------
+    def close(
+        self,
+        out: Any,
+        expected: Any,
+        what: str = "values",
+        rtol: float = 1e-6,
+        atol: float = 1e-9,
+        hint: str | None = None,
+        mistakes: Sequence[tuple[Any, str]] = (),
+    ) -> None:
+        """``out`` must equal ``expected`` within tolerance.
+
+        ``mistakes`` lists (what a typical wrong implementation returns, a hint for that mistake):
+        when ``out`` matches one, its hint is shown instead of the generic one.
+        """
+        out_a = np.asarray(out, dtype=np.float64)
+        exp_a = np.asarray(expected, dtype=np.float64)
+        if out_a.shape != exp_a.shape:
+            self.fail(f"{what}: expected shape {exp_a.shape}, got shape {out_a.shape}",
+                      hint=self._shape_hint(out_a.shape, exp_a.shape))
+        if not np.all(np.isfinite(out_a)) and np.all(np.isfinite(exp_a)):
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(out_a))[0]) if out_a.ndim else ()
+            self.fail(
+                f"{what}: got a non-finite value ({_fmt(out_a[bad] if bad else out_a)}) at index "
+                f"{list(bad)}; expected {_fmt(float(exp_a[bad]) if bad else exp_a)}",
+                hint=hint or "an overflow or a division by zero: look for np.exp of large numbers "
+                             "or log(0)",
+            )
+        if not np.allclose(out_a, exp_a, rtol=rtol, atol=atol):
+            for candidate, mistake_hint in mistakes:
+                cand = np.asarray(candidate, dtype=np.float64)
+                if cand.shape == out_a.shape and np.allclose(out_a, cand, rtol=1e-5, atol=1e-8):
+                    hint = mistake_hint
+                    break
+            wrong = ~np.isclose(out_a, exp_a, rtol=rtol, atol=atol)
+            if out_a.ndim == 0:
+                self.fail(f"{what}: expected {_fmt(float(exp_a))}, got {_fmt(float(out_a))}", hint=hint)
+            idx = tuple(int(i) for i in np.argwhere(wrong)[0])
+            self.fail(
+                f"{what}: at index {list(idx)} expected {float(exp_a[idx]):.6g}, got "
+                f"{float(out_a[idx]):.6g} ({int(wrong.sum())} of {wrong.size} entries differ)",
+                hint=hint,
+            )
+        self.ok(what if what != "values" else "values on small cases")
+
+    def true(self, condition: bool, what: str, failure: str, hint: str | None = None) -> None:
+        """A property that must hold (e.g. "rows sum to 1")."""
+        if not bool(condition):
+            self.fail(failure, hint=hint)
+        self.ok(what)
