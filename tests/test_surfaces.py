@@ -309,6 +309,24 @@ def test_non_finite_point_is_diverged():
     assert np.isnan(tr.losses[-1])
 
 
+def test_user_surface_with_minus_infinity_loss_is_diverged():
+    def f(xy):
+        return -math.inf if xy[0] > 1.0 else -float(xy[0])
+
+    cliff = Surface(
+        name="cliff",
+        f=f,
+        grad=lambda xy: np.array([-1.0, 0.0]),
+        f_grid=lambda X, Y: -np.asarray(X, dtype=float),
+        minima=(),
+        start=(0.0, 0.0),
+        bounds=(-1.0, 2.0, -1.0, 1.0),
+    )
+    tr = run_optimizer(cliff, gd(0.3), steps=10)
+    assert tr.status == "diverged" and tr.diverged_at == 4
+    assert tr.losses[-1] == -math.inf
+
+
 def test_coordinate_blowup_is_diverged():
     # on the saddle the loss goes to −∞, so only the coordinate limit can stop the escape
     tr = run_optimizer("saddle", gd(0.5), steps=1000)
