@@ -96,7 +96,8 @@ def cmd_train(args) -> int:
     k = int(max(y_tr.max(), y_te.max())) + 1
     rng = np.random.default_rng(args.seed)
     net = mlp([X_tr.shape[1], *args.hidden, k], activation=args.activation, rng=rng, dtype=dtype)
-    opt = make_optimizer(args.optimizer, net.parameters(), lr=args.lr)
+    # one flat parameter array: the optimizer updates all weights in a few large operations
+    opt = make_optimizer(args.optimizer, [net.flatten_parameters()], lr=args.lr)
     schedule = CosineLR(args.lr, args.epochs) if args.schedule == "cosine" else None
     loss = SoftmaxCrossEntropy()
     print(f"{args.dataset}: {len(X_tr)} training, {len(X_va)} validation, {len(X_te)} test examples")

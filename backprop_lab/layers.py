@@ -329,8 +329,8 @@ class BatchNorm(Layer):
         return self.gamma * self.X_hat + self.beta
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
-        self.dgamma = (dY * self.X_hat).sum(axis=0)
-        self.dbeta = dY.sum(axis=0)
+        np.sum(dY * self.X_hat, axis=0, out=self.dgamma)
+        np.sum(dY, axis=0, out=self.dbeta)
         dX_hat = dY * self.gamma
         if not self.training:
             return dX_hat * self.inv_std

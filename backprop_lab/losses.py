@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backprop_lab.activations import log_softmax, sigmoid
+from backprop_lab.activations import sigmoid
 from backprop_lab.layers import ShapeError
 
 
@@ -190,17 +190,21 @@ class SoftmaxCrossEntropy(Loss):
             )
         m, k = Z.shape
         y = _labels(target, m, k, "SoftmaxCrossEntropy")
-        logp = log_softmax(Z)
-        self._cache = (logp, y)
-        return float(-logp[np.arange(m), y].mean())
+        shifted = Z - Z.max(axis=1, keepdims=True)  # log-sum-exp trick: every exponent ≤ 0
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        rows = np.arange(m)
+        # log softmax(Z)[i, y_i] = shifted[i, y_i] − log Σ_j e^shifted[i, j]
+        value = float(np.mean(np.log(total[:, 0]) - shifted[rows, y]))
+        self._cache = (e / total, y, rows)  # softmax(Z), kept for backward
+        return value
 
     def backward(self) -> np.ndarray:
         self._need_forward()
-        logp, y = self._cache
-        m = logp.shape[0]
-        dZ = np.exp(logp)
-        dZ[np.arange(m), y] -= 1
-        dZ /= m
+        probs, y, rows = self._cache
+        dZ = probs.copy()
+        dZ[rows, y] -= 1
+        dZ *= probs.dtype.type(1.0 / len(y))
         return dZ
 
 

@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import json
+import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,6 +73,33 @@ class Sequential:
         for p in self.parameters():
             yield p.name, p.value
 
+    def flatten_parameters(self) -> Parameter:
+        """Store every parameter in one contiguous array and every gradient in another.
+
+        Each layer's arrays (``W``, ``b``, …) and gradients (``dW``, ``db``, …) become views into
+        ``self.flat`` and ``self.dflat``; values are kept. Returns one :class:`Parameter` for the
+        whole model, so an optimizer built on ``[net.flatten_parameters()]`` updates all weights
+        with a few large array operations instead of a few per layer — the fast path used by
+        ``backprop-lab train`` and the benchmarks. (Do not rebind ``layer.W = ...`` afterwards:
+        assign into it, ``layer.W[...] = ...``, so it stays a view.)
+        """
+        params = self.parameters()
+        if not params:
+            raise ValueError("flatten_parameters: the model has no parameters")
+        dtype = params[0].value.dtype
+        n = sum(p.value.size for p in params)
+        self.flat = np.empty(n, dtype=dtype)
+        self.dflat = np.zeros(n, dtype=dtype)
+        offset = 0
+        for p in params:
+            size, shape = p.value.size, p.value.shape
+            view = self.flat[offset : offset + size].reshape(shape)
+            view[...] = p.value
+            setattr(p.owner, p.attr, view)
+            setattr(p.owner, "d" + p.attr, self.dflat[offset : offset + size].reshape(shape))
+            offset += size
+        return Parameter(self, "flat", name="all parameters")
+
     def num_parameters(self) -> int:
         return sum(p.value.size for p in self.parameters())
 
@@ -86,6 +115,8 @@ class Sequential:
     def astype(self, dtype: np.dtype | type) -> Sequential:
         """Convert every parameter, gradient and buffer to ``dtype`` in place; returns self."""
         dtype = np.dtype(dtype)
+        if hasattr(self, "flat"):  # the layers' arrays are about to become separate copies
+            del self.flat, self.dflat
         for layer in self.layers:
             for a in (*layer.param_names, *("d" + a for a in layer.param_names), *layer.buffer_names):
                 setattr(layer, a, getattr(layer, a).astype(dtype))
@@ -194,18 +225,26 @@ class Sequential:
         """Load weights saved by :meth:`save` into this model (same architecture), in place."""
         path = Path(path)
         try:
-            with np.load(path, allow_pickle=False) as f:
+            f = np.load(path, allow_pickle=False)
+            if not isinstance(f, np.lib.npyio.NpzFile):  # a bare .npy array
+                raise ValueError("it holds a single array, not named weights")
+            with f:
                 state = {k: f[k] for k in f.files}
         except FileNotFoundError:
             raise
-        except (ValueError, OSError) as e:
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
             raise WeightsError(f"{path} is not a backprop_lab weights file (.npz): {e}") from e
         saved_arch = state.pop("__architecture__", None)
-        if saved_arch is not None and json.loads(str(saved_arch)) != self.architecture():
-            raise WeightsError(
-                f"{path} holds a model with layers {json.loads(str(saved_arch))}, "
-                f"but this model has layers {self.architecture()}"
-            )
+        if saved_arch is not None:
+            try:
+                saved_layers = json.loads(str(saved_arch))
+            except ValueError as e:
+                raise WeightsError(f"{path} has an unreadable architecture record: {e}") from e
+            if saved_layers != self.architecture():
+                raise WeightsError(
+                    f"{path} holds a model with layers {saved_layers}, "
+                    f"but this model has layers {self.architecture()}"
+                )
         self.load_state_dict(state, source=str(path))
         return self
 

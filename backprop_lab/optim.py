@@ -586,20 +586,22 @@ class Adam(Optimizer):
     def update(self, w: np.ndarray, g: np.ndarray, state: State) -> None:
         m, v = state["m"], state["v"]
         beta1, beta2 = self.betas
-        tmp = np.multiply(g, 1.0 - beta1)  # m ← β₁·m + (1 − β₁)·g
-        m *= beta1
+        tmp = np.subtract(g, m)  # m ← β₁·m + (1 − β₁)·g  =  m + (1 − β₁)·(g − m)
+        tmp *= 1.0 - beta1
         m += tmp
         np.multiply(g, g, out=tmp)  # v ← β₂·v + (1 − β₂)·g²
         tmp *= 1.0 - beta2
         v *= beta2
         v += tmp
-        bias1 = 1.0 - beta1**self.t  # m̂ = m / bias1,  v̂ = v / bias2
-        bias2 = 1.0 - beta2**self.t
-        np.sqrt(v, out=tmp)  # tmp = √v̂ + ε
-        tmp /= math.sqrt(bias2)
-        tmp += self.eps
-        np.divide(m, tmp, out=tmp)  # w ← w − η·m̂ / (√v̂ + ε)
-        tmp *= self.lr / bias1
+        # With m̂ = m / c₁ and v̂ = v / c₂ (c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ):
+        #   η·m̂ / (√v̂ + ε) = (η·√c₂ / c₁) · m / (√v + ε·√c₂)
+        # — the same update with the corrections folded into two scalars (fewer array passes).
+        sqrt_c2 = math.sqrt(1.0 - beta2**self.t)
+        c1 = 1.0 - beta1**self.t
+        np.sqrt(v, out=tmp)
+        tmp += self.eps * sqrt_c2
+        np.divide(m, tmp, out=tmp)
+        tmp *= self.lr * sqrt_c2 / c1
         w -= tmp
 
     def hyperparameters(self) -> dict[str, Any]:

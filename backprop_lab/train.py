@@ -143,6 +143,7 @@ def fit(
         X_val = _check_data(net, X_val, y_val, "X_val")
     y = np.asarray(y)
     classify = is_classification(loss)
+    multiclass = isinstance(loss, SoftmaxCrossEntropy)
     rng = np.random.default_rng(seed)
     n = len(X)
     steps_per_epoch = max(1, math.ceil(n / batch_size))
@@ -182,7 +183,9 @@ def fit(
                 optimizer.step()
                 history.step_loss.append(value)
                 total_loss += value * len(Xb)
-                if classify:
+                if multiclass:
+                    total_correct += np.count_nonzero(out.argmax(axis=1) == yb)
+                elif classify:
                     total_correct += accuracy(out, yb, loss) * len(Xb)
                 step += 1
                 if bar is not None:
