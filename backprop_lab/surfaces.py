@@ -32,14 +32,12 @@ import math
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from backprop_lab.optim import Optimizer, make_optimizer
 from backprop_lab.parameter import Parameter, Point
-
-if TYPE_CHECKING:
-    from backprop_lab.optim import Optimizer
 
 __all__ = [
     "STATUSES",
@@ -428,7 +426,9 @@ class Trajectory:
         diverged_at: the first step whose loss was non-finite or above the blow-up threshold, or
             whose point left the box |x|, |y| ≤ 1e6; the run stopped there, so ``path`` ends with
             that (possibly non-finite) point and n = diverged_at + 1. None if it did not diverge.
-        status: one of :data:`STATUSES`, see :func:`classify`.
+        status: one of :data:`STATUSES`, see :func:`classify`. ``"diverged"`` with
+            ``diverged_at=None`` means the loss was still growing when the run ended, before it
+            reached the blow-up threshold.
     """
 
     path: np.ndarray
@@ -466,10 +466,13 @@ def classify(
     3. ``"oscillating"``: over the last half of the run the loss is not monotone: the sign of
        Δloss (steps smaller than float noise ignored) flips at least ``min_sign_changes`` times
        and on at least ``osc_fraction`` of consecutive steps.
-    4. ``"converging"``: the loss is still going down: over the last half of the run it fell by
-       at least ``min_progress`` of the remaining gap to ``f_min`` (when ``f_min`` is unknown: of
-       the loss's magnitude).
-    5. ``"stalled"``: none of the above: the loss has (nearly) stopped moving, e.g. a learning
+    4. ``"diverged"`` as well when the loss is growing: over the last half of the run it rose by
+       at least ``min_progress`` of the gap to ``f_min`` there (when ``f_min`` is unknown: of the
+       loss's magnitude). The run moves away from the minimum but has not blown up yet, e.g.
+       gradient descent with a learning rate just above 2/L and few steps.
+    5. ``"converging"``: the loss is still going down: over the last half of the run it fell by
+       at least ``min_progress`` of that gap.
+    6. ``"stalled"``: none of the above: the loss has (nearly) stopped moving, e.g. a learning
        rate far too small, or a plateau.
 
     Args:
@@ -507,7 +510,10 @@ def classify(
         scale = start - f_min
     else:
         scale = max(abs(start), abs(final))
-    if scale > 0 and (start - final) >= min_progress * scale:
+    rise = final - start
+    if rise > 0 and rise >= min_progress * scale:
+        return "diverged"
+    if scale > 0 and -rise >= min_progress * scale:
         return "converging"
     return "stalled"
 
@@ -544,7 +550,9 @@ def run_optimizer(
         surface: a :class:`Surface` or the name of one in :data:`SURFACES`.
         optimizer: a name for :func:`backprop_lab.optim.make_optimizer` (``"sgd"``, ``"momentum"``,
             ``"nesterov"``, ``"adagrad"``, ``"rmsprop"``, ``"adadelta"``, ``"adam"``), or a factory
-            ``optimizer(params) -> Optimizer`` that builds one on ``params``.
+            ``optimizer(params) -> Optimizer`` that builds one on ``params``, e.g.
+            ``lambda params: Adam(params, lr=0.1, betas=(0.8, 0.99))``. Anything with a ``step()``
+            that updates ``params[0].value`` in place from ``params[0].grad`` will do.
         lr: learning rate (> 0) passed to ``make_optimizer``; None = the optimizer's default.
             Only with a name: a factory sets its own.
         start: start point (x, y); None = ``surface.start``.
@@ -573,8 +581,6 @@ def run_optimizer(
     point = Point(xy0)
     params = [point.param]
     if isinstance(optimizer, str):
-        from backprop_lab.optim import make_optimizer  # core → core; keeps import order simple
-
         opt = make_optimizer(optimizer, params, lr=lr, **opt_kwargs)
     elif callable(optimizer):
         if lr is not None or opt_kwargs:

@@ -289,6 +289,14 @@ def test_learning_rate_threshold_two_over_L(surface):
     assert np.all(above.losses[:-1] <= 1e6 * (1 + above.losses[0]))
 
 
+def test_growing_loss_is_diverged_before_it_blows_up():
+    q = quadratic((1.0, 100.0))
+    tr = run_optimizer(q, gd(1.01 * 2 / q.L), steps=100)
+    assert tr.diverged_at is None
+    assert tr.losses[-1] < 1e6 * (1 + tr.losses[0])
+    assert tr.status == "diverged"
+
+
 def test_far_too_large_learning_rate_stops_immediately():
     tr = run_optimizer("rosenbrock", gd(1.0), steps=1000)
     assert tr.status == "diverged"
@@ -467,6 +475,14 @@ def test_classify_oscillating():
     assert classify(damped, f_min=0.0) == "oscillating"
 
 
+def test_classify_growing_loss_is_diverged():
+    t = np.arange(100)
+    assert classify(1.03**t, f_min=0.0) == "diverged"
+    assert classify(1.0 + 1e-3 * t, f_min=0.0) == "diverged"
+    # a barely rising loss (less than 1 % of the gap over the last half) is stalled
+    assert classify(1.0 + 1e-6 * t, f_min=0.0) == "stalled"
+
+
 def test_classify_converging_and_stalled():
     t = np.arange(100)
     assert classify(0.9**t, f_min=0.0) == "converging"
@@ -499,3 +515,66 @@ def test_core_module_imports_no_plotting():
     )
     root = pathlib.Path(__file__).resolve().parents[1]
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+
+
+# ------------------------------------------------------------------------------------------------
+# named optimizers from backprop_lab.optim
+
+OPTIMIZER_NAMES = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam"]
+
+
+def test_named_sgd_is_the_plain_update():
+    named = run_optimizer("rosenbrock", "sgd", lr=1e-3, steps=200)
+    plain = run_optimizer("rosenbrock", gd(1e-3), steps=200)
+    np.testing.assert_allclose(named.path, plain.path, rtol=1e-14, atol=0)
+    assert named.status == plain.status
+
+
+@pytest.mark.parametrize(
+    "name, lr", [("sgd", 0.5), ("momentum", 0.1), ("nesterov", 0.1), ("adagrad", 1.0),
+                 ("rmsprop", 0.01), ("adadelta", 1.0), ("adam", 0.1)]
+)  # fmt: skip
+def test_every_named_optimizer_converges_on_the_bowl(name, lr):
+    tr = run_optimizer("bowl", name, lr=lr, steps=1000)
+    assert tr.status == "converged", tr
+    assert np.linalg.norm(tr.path[-1]) < 1e-2
+
+
+@pytest.mark.parametrize("name", OPTIMIZER_NAMES)
+def test_named_optimizer_default_lr_runs(name):
+    tr = run_optimizer("himmelblau", name, steps=50)
+    assert tr.path.shape == (51, 2)
+    assert tr.losses[-1] < tr.losses[0]
+
+
+def test_named_optimizer_kwargs_are_passed_on():
+    a = run_optimizer("ravine", "momentum", lr=0.1, beta=0.5, steps=50)
+    b = run_optimizer("ravine", "momentum", lr=0.1, beta=0.9, steps=50)
+    assert not np.array_equal(a.path, b.path)
+    c = run_optimizer("ravine", "momentum", lr=0.1, beta=0.5, steps=50)
+    np.testing.assert_array_equal(a.path, c.path)
+
+
+def test_named_sgd_two_over_L_threshold():
+    q = quadratic((1.0, 100.0), angle=0.4)
+    assert run_optimizer(q, "sgd", lr=0.99 * 2 / q.L, steps=2000).status == "converged"
+    above = run_optimizer(q, "sgd", lr=1.01 * 2 / q.L, steps=2000)
+    assert above.status == "diverged" and above.diverged_at is not None
+
+
+def test_momentum_oscillates_on_the_ravine():
+    tr = run_optimizer("ravine", "momentum", lr=0.5, beta=0.95, steps=150)
+    assert tr.status == "oscillating"
+
+
+def test_adam_reaches_the_beale_minimum():
+    tr = run_optimizer("beale", "adam", lr=0.1, steps=1000)
+    assert tr.status == "converged"
+    np.testing.assert_allclose(tr.path[-1], [3.0, 0.5], atol=1e-4)
+
+
+def test_unknown_optimizer_name_and_bad_kwargs():
+    with pytest.raises(ValueError, match="unknown optimizer 'adamm'"):
+        run_optimizer("bowl", "adamm", lr=0.1)
+    with pytest.raises(TypeError, match="beta"):
+        run_optimizer("bowl", "adam", lr=0.1, beta=0.9)
