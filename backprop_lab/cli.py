@@ -18,7 +18,7 @@ TRAIN_DEFAULTS = {
     "hidden": [256, 128],
     "activation": "relu",
     "optimizer": "adam",
-    "lr": 1e-3,
+    "lr": 2e-3,
     "epochs": 10,
     "batch_size": 128,
     "seed": 0,
