@@ -1,0 +1,208 @@
+"""Activation explorer: the pure compute function and the headless view (Agg backend)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from backprop_lab.activations import leaky_relu, relu, sigmoid, tanh
+from backprop_lab.widgets.activation_explorer import (
+    LABELS,
+    MEAN_RANGE,
+    STD_RANGE,
+    ActivationExplorer,
+    explore_activation,
+)
+
+NAMES = list(LABELS)
+
+
+def normal_tail(c: float, mean: float, std: float) -> float:
+    """P(|z| > c) for z ~ N(mean, std²)."""
+    def cdf(x: float) -> float:
+        return 0.5 * (1 + math.erf((x - mean) / (std * math.sqrt(2))))
+
+    return cdf(-c) + 1 - cdf(c)
+
+
+# -- compute ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_curves_are_the_library_activation(name):
+    r = explore_activation(name)
+    fns = {"sigmoid": sigmoid, "tanh": tanh, "relu": relu, "leaky_relu": leaky_relu}
+    np.testing.assert_allclose(r.f, fns[name](r.z))
+    np.testing.assert_allclose(r.a_samples, fns[name](r.z_samples))
+    # g′ on the grid agrees with central differences away from the kink
+    h = 1e-6
+    away = np.abs(r.z) > 1e-3
+    fd = (fns[name](r.z + h) - fns[name](r.z - h)) / (2 * h)
+    np.testing.assert_allclose(r.df[away], fd[away], atol=1e-8)
+
+
+def test_samples_are_seeded_normals():
+    r = explore_activation("tanh", mean=1.5, std=2.0, n_samples=5000, seed=7)
+    expected = 1.5 + 2.0 * np.random.default_rng(7).standard_normal(5000)
+    np.testing.assert_array_equal(r.z_samples, expected)
+
+
+@pytest.mark.parametrize("mean,std", [(0.0, 1.0), (0.0, 4.0), (2.0, 3.0), (-1.0, 0.5)])
+def test_sigmoid_saturation_matches_an_independent_count(mean, std):
+    r = explore_activation("sigmoid", mean=mean, std=std, threshold=0.05, n_samples=50_000)
+    # σ′(z) = s(1 − s) < 0.05 · 0.25  ⇔  |z| > c with s = (1 + √0.95)/2 at z = c
+    s = (1 + math.sqrt(1 - 0.05)) / 2
+    c = math.log(s / (1 - s))
+    count = np.mean(np.abs(r.z_samples) > c)
+    assert r.frac_saturated == pytest.approx(count, abs=1e-12)
+    # and the sample fraction is close to the normal distribution's probability
+    assert r.frac_saturated == pytest.approx(normal_tail(c, mean, std), abs=0.01)
+    # the grid mask marks exactly |z| > c
+    np.testing.assert_array_equal(r.saturated, np.abs(r.z) > c)
+
+
+def test_tanh_saturation_matches_an_independent_count():
+    r = explore_activation("tanh", mean=0.0, std=2.0, threshold=0.1)
+    c = math.atanh(math.sqrt(1 - 0.1))  # 1 − tanh² < 0.1 · 1
+    assert r.frac_saturated == pytest.approx(np.mean(np.abs(r.z_samples) > c), abs=1e-12)
+
+
+def test_relu_dead_fraction_and_leaky_side():
+    r = explore_activation("relu", mean=-1.0, std=1.0, n_samples=40_000)
+    dead = np.mean(r.z_samples <= 0)
+    assert r.frac_zero_grad == pytest.approx(dead, abs=1e-12)
+    assert r.frac_saturated == pytest.approx(dead, abs=1e-12)
+    assert dead == pytest.approx(0.5 * (1 + math.erf(1 / math.sqrt(2))), abs=0.01)  # P(z < 0)
+    assert f"{100 * dead:.1f}% of ReLU units are dead" in r.status
+    lk = explore_activation("leaky_relu", mean=-1.0, std=1.0, n_samples=40_000)
+    assert lk.frac_zero_grad == 0.0  # leaky ReLU never has a zero gradient
+    assert lk.frac_negative == pytest.approx(dead, abs=1e-12)  # same seed → same units
+    assert "never 0" in lk.status
+    # with the default cut-off 0.05 the leaky side (g′ = 0.01) counts as saturated, at 0.005 not
+    assert lk.frac_saturated == pytest.approx(dead, abs=1e-12)
+    assert explore_activation("leaky_relu", -1.0, 1.0, threshold=0.005).frac_saturated == 0.0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_histograms_account_for_every_unit(name):
+    r = explore_activation(name, mean=0.3, std=2.0, n_samples=10_000)
+    assert r.a_frac.sum() == pytest.approx(1.0)
+    assert r.a_frac_saturated.sum() == pytest.approx(r.frac_saturated)
+    assert np.all(r.a_frac_saturated <= r.a_frac + 1e-15)
+    assert r.a_edges.shape == (r.a_frac.shape[0] + 1,)
+    assert np.all(np.diff(r.a_edges) > 0)
+    widths = np.diff(r.z_edges)
+    inside = np.mean(np.abs(r.z_samples) <= r.z_edges[-1])
+    assert np.sum(r.z_density * widths) == pytest.approx(inside)
+
+
+def test_deterministic_for_a_seed_and_different_for_another():
+    a = explore_activation("sigmoid", 0.5, 3.0, seed=3)
+    b = explore_activation("sigmoid", 0.5, 3.0, seed=3)
+    c = explore_activation("sigmoid", 0.5, 3.0, seed=4)
+    np.testing.assert_array_equal(a.a_frac, b.a_frac)
+    assert a.status == b.status and a.frac_saturated == b.frac_saturated
+    assert not np.array_equal(a.z_samples, c.z_samples)
+
+
+def test_invalid_values_are_clamped_and_reported():
+    r = explore_activation("sigmoid", mean=100.0, std=-3.0, threshold=2.0, n_samples=5)
+    assert r.mean == MEAN_RANGE[1] and r.std == STD_RANGE[0]
+    assert r.threshold == 0.5 and r.z_samples.shape == (100,)
+    assert len(r.messages) == 4
+    assert "mean=100 is outside [-6, 6]; clamped to 6" in r.status
+    nan = explore_activation("tanh", mean=float("nan"), std="wide")
+    assert (nan.mean, nan.std) == (0.0, 1.0)
+    assert "mean is NaN; using 0" in nan.status and "std='wide' is not a number" in nan.status
+    assert np.all(np.isfinite(nan.a_frac))
+    ok = explore_activation("tanh", mean=1.0, std=2.0)
+    assert ok.messages == () and "note:" not in ok.status
+
+
+def test_unknown_activation_names_the_choices():
+    with pytest.raises(ValueError, match="unknown activation 'swish'.*sigmoid"):
+        explore_activation("swish")
+
+
+def test_compute_is_fast():
+    import time
+
+    explore_activation("sigmoid")
+    t = time.perf_counter()
+    for _ in range(5):
+        explore_activation("relu", 0.2, 2.0)
+    assert (time.perf_counter() - t) / 5 < 0.05
+
+
+# -- view -------------------------------------------------------------------------------------
+
+
+def test_view_updates_artists_and_status_in_place():
+    ex = ActivationExplorer()
+    fig = ex.view.fig
+    n_artists = len(fig.axes[0].get_children()) + len(fig.axes[1].get_children())
+    f0 = ex.plot.f_line.get_ydata().copy()
+    hist0 = ex.plot.all_patch.get_data().values.copy()
+    status0, refreshes0 = ex.status, ex.view.refresh_count
+    png0 = ex.view.widget.value
+
+    ex.activation.value = "relu"
+    assert ex.result.name == "relu"
+    np.testing.assert_allclose(ex.plot.f_line.get_ydata(), np.maximum(ex.result.z, 0))
+    assert not np.array_equal(ex.plot.f_line.get_ydata(), f0)
+    assert ex.status != status0 and "dead" in ex.status
+    assert ex.view.refresh_count == refreshes0 + 1
+    assert ex.view.widget.value != png0  # the PNG shown was redrawn
+
+    ex.mean.value = -2.0
+    np.testing.assert_allclose(ex.plot.all_patch.get_data().values, ex.result.a_frac)
+    assert not np.array_equal(ex.plot.all_patch.get_data().values, hist0)
+    assert ex.result.mean == -2.0 and ex.status.startswith(f"{100 * ex.result.frac_saturated:.1f}%")
+    ex.std.value = 3.0
+    ex.threshold.value = 0.2
+    assert (ex.result.std, ex.result.threshold) == (3.0, 0.2)
+    np.testing.assert_allclose(ex.plot.sat_hist.get_data().values, ex.result.a_frac_saturated)
+    # same artists, same figure: nothing was rebuilt
+    assert ex.view.fig is fig and len(fig.axes) == 2
+    assert len(fig.axes[0].get_children()) + len(fig.axes[1].get_children()) == n_artists
+    assert ex.view.refresh_count == refreshes0 + 4
+
+
+def test_view_clamps_out_of_range_slider_values_and_reports_bad_settings():
+    ex = ActivationExplorer(name="tanh")
+    ex.mean.value = 50.0  # the slider clamps to its max
+    assert ex.mean.value == MEAN_RANGE[1] and ex.result.mean == MEAN_RANGE[1]
+    ex.std.value = 0.0
+    assert ex.result.std == STD_RANGE[0]
+    assert "Traceback" not in ex.status
+    # a setting the compute function rejects becomes a message, not an exception
+    ex.n_samples = "many"
+    ex.std.value = 1.0
+    assert ex.result.messages and "n_samples='many' is not a number" in ex.status
+
+
+def test_view_shows_a_message_instead_of_raising(monkeypatch):
+    import backprop_lab.widgets.activation_explorer as mod
+
+    ex = ActivationExplorer()
+    before = ex.result
+
+    def broken(*args, **kwargs):
+        raise ValueError("no such setting")
+
+    monkeypatch.setattr(mod, "explore_activation", broken)
+    ex.mean.value = 1.0  # must not raise
+    assert ex.status == "cannot compute: no such setting"
+    assert ex.result is before
+
+
+def test_view_is_deterministic():
+    a, b = ActivationExplorer(seed=1), ActivationExplorer(seed=1)
+    for ex in (a, b):
+        ex.activation.value = "leaky_relu"
+        ex.mean.value = -0.5
+    assert a.status == b.status
+    np.testing.assert_array_equal(a.plot.all_patch.get_data().values,
+                                  b.plot.all_patch.get_data().values)
