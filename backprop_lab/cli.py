@@ -131,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train_parser(sub)
+    sub.add_parser("start", help="copy lessons and exercises to ./backprop-course and open JupyterLab")
     sub.add_parser("exercises", help="instructors: `exercises build` / `exercises check`")
     sub.add_parser("notebooks", help="maintainers: `notebooks run PATH...` stores fresh outputs")
     return parser
@@ -142,6 +143,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from backprop_lab.course import main_notebooks
 
         return main_notebooks(argv[1:])
+    if argv and argv[0] == "start":
+        from backprop_lab.course import main_start
+
+        return main_start(argv[1:])
     if argv and argv[0] == "exercises":
         from backprop_lab.course import main_exercises
 

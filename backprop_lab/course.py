@@ -145,6 +145,93 @@ def main_exercises(argv: list[str]) -> int:
     return 0
 
 
+# -- backprop-lab start: a working copy of the course for a student ------------------------------
+
+MANIFEST = ".backprop_lab_manifest.json"
+COURSE_FOLDERS = ("lessons", "exercises")  # never solutions/
+
+
+def course_source() -> Path:
+    """Where the shipped notebooks are: inside the installed wheel, or the repository checkout."""
+    packaged = Path(__file__).resolve().parent / "course_files"
+    return packaged if (packaged / "lessons").is_dir() else REPO
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def copy_course(dest: str | Path, source: Path | None = None) -> dict[str, list[str]]:
+    """Copy lessons/ and exercises/ into ``dest`` without ever overwriting a student's work.
+
+    A manifest in ``dest`` remembers the hash of every notebook as it was copied. On a later run
+    a notebook is added if it is new, updated if the student has not changed it, and left alone
+    (and reported) if the student has. Returns {"added": [...], "updated": [...], "kept": [...],
+    "unchanged": [...]} with paths relative to ``dest``.
+    """
+    import json
+    import shutil
+
+    source = course_source() if source is None else Path(source)
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    manifest_path = dest / MANIFEST
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    report: dict[str, list[str]] = {"added": [], "updated": [], "kept": [], "unchanged": []}
+    for folder in COURSE_FOLDERS:
+        for src in sorted((source / folder).glob("*.ipynb")):
+            rel = f"{folder}/{src.name}"
+            dst = dest / rel
+            new_hash = _sha256(src)
+            if not dst.exists():
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, dst)
+                report["added"].append(rel)
+            else:
+                current = _sha256(dst)
+                if current == new_hash:
+                    report["unchanged"].append(rel)
+                elif manifest.get(rel) == current:  # untouched by the student: safe to update
+                    shutil.copyfile(src, dst)
+                    report["updated"].append(rel)
+                else:
+                    report["kept"].append(rel)
+                    continue
+            manifest[rel] = new_hash
+    manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return report
+
+
+def main_start(argv: list[str]) -> int:
+    import argparse
+    import subprocess
+
+    p = argparse.ArgumentParser(prog="backprop-lab start",
+                                description="copy the course into a folder and open JupyterLab")
+    p.add_argument("dir", nargs="?", default="backprop-course",
+                   help="working folder (default: ./backprop-course)")
+    p.add_argument("--no-launch", action="store_true", help="only copy the notebooks")
+    args = p.parse_args(argv)
+    report = copy_course(args.dir)
+    print(f"course folder: {Path(args.dir).resolve()}")
+    for key, text in (("added", "added"), ("updated", "updated (you had not changed them)"),
+                      ("kept", "kept as you left them (a newer version exists)")):
+        if report[key]:
+            print(f"  {len(report[key])} notebook(s) {text}:")
+            for rel in report[key]:
+                print(f"    {rel}")
+    if not any(report[k] for k in ("added", "updated", "kept")):
+        print(f"  all {len(report['unchanged'])} notebooks are up to date")
+    if args.no_launch:
+        return 0
+    first = Path(args.dir) / "lessons" / "00_start_here.ipynb"
+    cmd = [sys.executable, "-m", "jupyterlab", str(first) if first.exists() else str(args.dir)]
+    print("starting JupyterLab: " + " ".join(cmd))
+    return subprocess.call(cmd)
+
+
 def main_notebooks(argv: list[str]) -> int:
     import argparse
 
