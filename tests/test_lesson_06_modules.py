@@ -1,0 +1,127 @@
+"""Lesson 06's hand-built modules agree with the library, outside the notebook.
+
+The notebook's defining cells start with ``# defines:``; this test executes exactly those cells
+(in order, in a fresh namespace) and compares what they define with ``backprop_lab``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from backprop_lab import layers as lib
+from backprop_lab import losses as lib_losses
+from backprop_lab.data import load_toy
+from backprop_lab.gradcheck import check_layer
+from backprop_lab.model import mlp
+from backprop_lab.optim import SGD
+from backprop_lab.train import fit
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "lessons" / "06_mlp_from_scratch.ipynb"
+MARKER = "# defines:"
+EXPECTED = ("Linear", "Tanh", "ReLU", "SoftmaxCrossEntropy", "Sequential", "make_mlp", "sgd_step",
+            "train")
+
+
+def agree(a, b, tol=1e-12) -> bool:
+    return bool(np.allclose(a, b, rtol=tol, atol=tol))
+
+
+@pytest.fixture(scope="module")
+def hand():
+    """The namespace after running the notebook's ``# defines:`` cells."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    cells = [c.source for c in nb.cells if c.cell_type == "code" and c.source.startswith(MARKER)]
+    assert len(cells) >= 6, f"expected the defining cells of lesson 06, found {len(cells)}"
+    ns: dict = {"__name__": "lesson06"}
+    for source in cells:
+        exec(compile(source, str(NOTEBOOK), "exec"), ns)
+    missing = [name for name in EXPECTED if name not in ns]
+    assert not missing, f"the defining cells no longer define {missing}"
+    return ns
+
+
+@pytest.mark.parametrize(("m", "n_in", "n_out"), [(1, 1, 1), (5, 3, 4), (17, 8, 2)])
+def test_linear_matches_library(hand, m, n_in, n_out):
+    mine = hand["Linear"](n_in, n_out, rng=np.random.default_rng(7))
+    theirs = lib.Linear(n_in, n_out, rng=np.random.default_rng(7))
+    np.testing.assert_array_equal(mine.W, theirs.W)
+    np.testing.assert_array_equal(mine.b, theirs.b)
+    rng = np.random.default_rng(m)
+    X, G = rng.standard_normal((m, n_in)), rng.standard_normal((m, n_out))
+    assert agree(mine.forward(X), theirs.forward(X))
+    assert agree(mine.backward(G), theirs.backward(G))
+    assert agree(mine.dW, theirs.dW) and agree(mine.db, theirs.db)
+    assert mine.dW.shape == (n_out, n_in) and mine.db.shape == (n_out,)
+    check_layer(mine, X).assert_ok()
+
+
+@pytest.mark.parametrize(("name", "lib_cls"), [("Tanh", lib.Tanh), ("ReLU", lib.ReLU)])
+def test_activations_match_library(hand, name, lib_cls):
+    mine, theirs = hand[name](), lib_cls()
+    rng = np.random.default_rng(3)
+    Z = rng.standard_normal((9, 5)) * 2
+    Z[np.abs(Z) < 1e-3] = 0.5  # keep ReLU's kink out of the finite differences
+    dA = rng.standard_normal((9, 5))
+    assert agree(mine.forward(Z), theirs.forward(Z))
+    assert agree(mine.backward(dA), theirs.backward(dA))
+    assert mine.parameters() == []
+    check_layer(mine, Z).assert_ok()
+
+
+@pytest.mark.parametrize("scale", [1.0, 50.0, 1000.0])
+def test_softmax_cross_entropy_matches_library(hand, scale):
+    mine, theirs = hand["SoftmaxCrossEntropy"](), lib_losses.SoftmaxCrossEntropy()
+    rng = np.random.default_rng(int(scale))
+    Z = rng.standard_normal((12, 4)) * scale
+    y = rng.integers(0, 4, size=12)
+    v_mine, v_lib = mine.forward(Z, y), theirs.forward(Z, y)
+    assert np.isfinite(v_mine) and agree(v_mine, v_lib)
+    assert agree(mine.backward(), theirs.backward())
+
+
+@pytest.mark.parametrize(("activation", "lib_name"), [("Tanh", "tanh"), ("ReLU", "relu")])
+def test_sequential_matches_library_mlp(hand, activation, lib_name):
+    sizes = [2, 6, 5, 3]
+    net = hand["make_mlp"](sizes, rng=np.random.default_rng(1), activation=hand[activation])
+    lib_net = mlp(sizes, activation=lib_name, rng=np.random.default_rng(1), init="he_normal")
+    X, y = load_toy("spirals", n=30, seed=2)
+    loss, lib_loss = hand["SoftmaxCrossEntropy"](), lib_losses.SoftmaxCrossEntropy()
+    assert agree(loss.forward(net.forward(X), y), lib_loss.forward(lib_net.forward(X), y))
+    dX = net.backward(loss.backward())
+    dX_lib = lib_net.backward(lib_loss.backward())
+    assert agree(dX, dX_lib)
+    params, lib_params = net.parameters(), lib_net.parameters()
+    assert len(params) == len(lib_params) == 6
+    for p, q in zip(params, lib_params, strict=True):
+        assert p.value.shape == q.value.shape
+        assert agree(p.grad, q.grad), q.name
+
+
+def test_sgd_step_matches_library_sgd(hand):
+    net = hand["make_mlp"]([2, 4, 2], rng=np.random.default_rng(0))
+    lib_net = mlp([2, 4, 2], activation="tanh", rng=np.random.default_rng(0), init="he_normal")
+    X, y = load_toy("moons", n=20, seed=0)
+    for model, ce in ((net, hand["SoftmaxCrossEntropy"]()), (lib_net, lib_losses.SoftmaxCrossEntropy())):
+        ce.forward(model.forward(X), y)
+        model.backward(ce.backward())
+    hand["sgd_step"](net.parameters(), 0.5)
+    SGD(lib_net.parameters(), lr=0.5).step()
+    for p, q in zip(net.parameters(), lib_net.parameters(), strict=True):
+        assert agree(p.value, q.value)
+
+
+def test_training_loop_matches_fit(hand):
+    X, y = load_toy("xor", n=90, noise=0.1, seed=4)
+    net = hand["make_mlp"]([2, 8, 2], rng=np.random.default_rng(5))
+    losses = hand["train"](net, X, y, lr=0.2, epochs=15, batch_size=16, seed=3)
+    lib_net = mlp([2, 8, 2], activation="tanh", rng=np.random.default_rng(5), init="he_normal")
+    history = fit(lib_net, lib_losses.SoftmaxCrossEntropy(), SGD(lib_net.parameters(), lr=0.2),
+                  X, y, epochs=15, batch_size=16, seed=3)
+    assert agree(losses, history.train_loss, tol=1e-10)
+    assert losses[-1] < losses[0]
+    for p, q in zip(net.parameters(), lib_net.parameters(), strict=True):
+        assert agree(p.value, q.value, tol=1e-10)
