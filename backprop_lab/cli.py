@@ -25,7 +25,7 @@ TRAIN_DEFAULTS = {
 }
 TOY_NAMES = ("moons", "circles", "spirals", "xor", "blobs")
 #: default learning rate on the toy sets: 1200 points give only ~8 steps an epoch, so the MNIST
-#: default (1e-3) barely moves the network in a few epochs
+#: default barely moves the network in a few epochs
 TOY_LR = 0.03
 
 
@@ -33,6 +33,13 @@ def _positive_int(text: str) -> int:
     v = int(text)
     if v < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return v
+
+
+def _nonnegative_int(text: str) -> int:
+    v = int(text)
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text}")
     return v
 
 
@@ -61,7 +68,7 @@ def _add_train_parser(sub) -> None:
     p.add_argument("--epochs", type=_positive_int, default=d["epochs"])
     p.add_argument("--batch-size", type=_positive_int, default=d["batch_size"])
     p.add_argument("--seed", type=int, default=d["seed"])
-    p.add_argument("--val-size", type=int, default=0, help="hold out this many training images")
+    p.add_argument("--val-size", type=_nonnegative_int, default=0, help="hold out this many training images")
     p.add_argument("--save", default=None, help="save the trained weights to this .npz file")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=cmd_train)

@@ -243,7 +243,7 @@ class Dropout(Layer):
 
     def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None) -> None:
         super().__init__()
-        if not isinstance(p, (int, float)) or not 0 <= p < 1:
+        if not isinstance(p, (int, float, np.integer, np.floating)) or not 0 <= p < 1:
             raise ValueError(f"Dropout: p (the drop probability) must be in [0, 1), got {p!r}")
         self.p = float(p)
         self.rng = rng if rng is not None else np.random.default_rng()
