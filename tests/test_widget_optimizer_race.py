@@ -75,6 +75,13 @@ def test_diverging_racer_is_reported_and_truncated():
     assert r.diverged_at["Adam"] is None and r.paths["Adam"].shape == (101, 2)
 
 
+def test_running_off_a_saddle_is_labelled():
+    r = compute_race("saddle", racers(SGD=0.05), steps=300)
+    k = r.diverged_at["SGD"]
+    assert k is not None
+    assert r.label("SGD") == f"SGD (α=0.05): diverged at step {k} (f → −∞)"
+
+
 def test_deterministic():
     a = compute_race("himmelblau", racers(**DEFAULT_LRS["himmelblau"]), steps=120)
     b = compute_race("himmelblau", racers(**DEFAULT_LRS["himmelblau"]), steps=120)
@@ -184,6 +191,8 @@ def test_controls_recompute_the_race(race):
     assert "SGD" not in race.result.names and "SGD" not in race.plot.trails
     race.steps.value = 50
     assert race.result.steps == 50 and race.frame.value <= 50 and race.play.max == 50
+    race.steps.value = 600
+    assert race.play.step == 4 and race.frame.max == 600
 
 
 def test_surface_change_redraws_with_its_learning_rates(race):

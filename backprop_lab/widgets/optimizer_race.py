@@ -147,7 +147,10 @@ class RaceResult:
             return f"{head}: {status}"
         k = self.diverged_at[name]
         if k is not None and frame >= k:
-            return f"{head}: diverged at step {k}"
+            # on a surface without a minimum (the saddle) "diverged" means it ran off to f → −∞
+            last = self.losses[name][np.isfinite(self.losses[name])]
+            downhill = self.surface.f_min is None and last.size and last[-1] < last[0]
+            return f"{head}: diverged at step {k}" + (" (f → −∞)" if downhill else "")
         loss = self.loss_at(name, frame)
         f_min = self.surface.f_min
         if f_min is not None:
@@ -318,6 +321,15 @@ def compute_race(
 # view
 
 
+#: milliseconds between frames when playing (a PNG redraw of the inline fallback takes ~0.1 s)
+PLAY_INTERVAL_MS = 100
+
+
+def _play_step(steps: int) -> int:
+    """Frames advanced per tick of Play: a whole race plays in about 150 ticks (~15 s)."""
+    return max(1, int(steps) // 150)
+
+
 def _clamp_lr(value: float) -> float:
     return min(max(float(value), LR_MIN), LR_MAX)
 
@@ -396,8 +408,8 @@ class OptimizerRace:
                                  description="steps", continuous_update=False)
         self.frame = w.IntSlider(value=0, min=0, max=self.steps.value, description="frame",
                                  continuous_update=True)
-        self.play = w.Play(value=0, min=0, max=self.steps.value, step=1, interval=60,
-                           description="play")
+        self.play = w.Play(value=0, min=0, max=self.steps.value, step=_play_step(steps),
+                           interval=PLAY_INTERVAL_MS, description="play")
         self._link = w.link((self.play, "value"), (self.frame, "value"))
         self.step_button = w.Button(description="step ▸", layout=w.Layout(width="80px"))
         self.reset_button = w.Button(description="reset", layout=w.Layout(width="80px"))
@@ -503,6 +515,7 @@ class OptimizerRace:
         try:
             steps = self.steps.value
             self.play.max = steps
+            self.play.step = _play_step(steps)
             self.frame.max = steps
             self._recompute()
             self._show_frame()
