@@ -44,7 +44,9 @@ from backprop_lab.surfaces import quadratic as _quadratic
 from backprop_lab.widgets.base import FigureView
 
 __all__ = [
+    "BlitFigureView",
     "DEFAULT_LR",
+    "EXPLORER_STATUSES",
     "LR_MAX",
     "LR_MIN",
     "STARTS",
