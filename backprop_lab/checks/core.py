@@ -185,15 +185,11 @@ class Checker:
             self.fail(
                 f"{what}: got a non-finite value ({_fmt(out_a[bad] if bad else out_a)}) at index "
                 f"{list(bad)}; expected {_fmt(float(exp_a[bad]) if bad else exp_a)}",
-                hint=hint or "an overflow or a division by zero: look for np.exp of large numbers "
-                             "or log(0)",
+                hint=self._mistake_hint(out_a, mistakes) or hint
+                or "an overflow or a division by zero: look for np.exp of large numbers or log(0)",
             )
         if not np.allclose(out_a, exp_a, rtol=rtol, atol=atol):
-            for candidate, mistake_hint in mistakes:
-                cand = np.asarray(candidate, dtype=np.float64)
-                if cand.shape == out_a.shape and np.allclose(out_a, cand, rtol=1e-5, atol=1e-8):
-                    hint = mistake_hint
-                    break
+            hint = self._mistake_hint(out_a, mistakes) or hint
             wrong = ~np.isclose(out_a, exp_a, rtol=rtol, atol=atol)
             if out_a.ndim == 0:
                 self.fail(f"{what}: expected {_fmt(float(exp_a))}, got {_fmt(float(out_a))}", hint=hint)
@@ -204,6 +200,16 @@ class Checker:
                 hint=hint,
             )
         self.ok(what if what != "values" else "values on small cases")
+
+    @staticmethod
+    def _mistake_hint(out_a: np.ndarray, mistakes: Sequence[tuple[Any, str]]) -> str | None:
+        """The hint of the first typical mistake whose output ``out_a`` matches (inf and NaN too)."""
+        for candidate, mistake_hint in mistakes:
+            cand = np.asarray(candidate, dtype=np.float64)
+            if cand.shape == out_a.shape and np.allclose(out_a, cand, rtol=1e-5, atol=1e-8,
+                                                         equal_nan=True):
+                return mistake_hint
+        return None
 
     def true(self, condition: bool, what: str, failure: str, hint: str | None = None) -> None:
         """A property that must hold (e.g. "rows sum to 1")."""

@@ -1,0 +1,272 @@
+"""Checks for ``exercises/05_backprop_derivation.ipynb``.
+
+One check per task: :func:`check_delta_softmax_ce`, :func:`check_delta_back`,
+:func:`check_param_grads`, :func:`check_gradient_check`. Expected values come from the batch
+formulas of the course notation — Δ = (P − Y)/m, Δ_prev = (Δ @ W) ⊙ g′(Z_prev), dW = Δᵀ A_prev,
+db = Σ_rows Δ — and from :mod:`backprop_lab.gradcheck`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from backprop_lab import activations as act
+from backprop_lab.checks.core import Checker
+from backprop_lab.checks.helpers import call_with_hints
+from backprop_lab.gradcheck import numerical_gradient, relative_error
+
+__all__ = ["check_delta_back", "check_delta_softmax_ce", "check_gradient_check",
+           "check_param_grads"]
+
+F32 = {"rtol": 1e-5, "atol": 1e-6}
+
+
+def _probs_and_onehot(rng: np.random.Generator, m: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    P = act.softmax(rng.standard_normal((m, k)))
+    Y = np.eye(k)[rng.integers(0, k, size=m)]
+    return P, Y
+
+
+def check_delta_softmax_ce(delta_softmax_ce: Callable) -> None:
+    """Δ = ∂L/∂Z = (P − Y)/m for softmax + mean cross-entropy; P, Y of shape (m, k)."""
+    c = Checker("delta_softmax_ce", delta_softmax_ce)
+    rng = np.random.default_rng(5)
+    P, Y = _probs_and_onehot(rng, 4, 3)
+    label = "P = softmax(Z) of shape (4, 3), one-hot Y (4, 3)"
+    out = c.call(P, Y, label=label)
+    c.array(out, dtype=np.float64, shape=(4, 3))
+    m, k = P.shape
+    c.close(out, (P - Y) / m, hint="Δ = (P − Y)/m: the softmax Jacobian and the derivative of "
+                                   "the mean cross-entropy combine into this", mistakes=[
+        (P - Y, "the 1/m is missing: L is the mean over the m examples, so Δ carries 1/m"),
+        ((Y - P) / m, "wrong sign: predicted minus true, (P − Y)/m"),
+        (P / m, "subtract the one-hot labels Y"),
+        ((P - Y) / (m * k), "divide by m (the number of examples), not by m·k"),
+        ((P - Y) * P * (1 - P) / m, "no extra factor P(1 − P): through softmax + cross-entropy "
+                                    "the Jacobian cancels down to exactly (P − Y)/m"),
+        (-Y / P / m, "that is ∂L/∂P; Δ is the gradient with respect to the logits Z"),
+    ])
+    c.true(np.allclose(out.sum(axis=1), 0.0), "every row of Δ sums to 0",
+           "rows of Δ do not sum to 0", hint="rows of P and of Y both sum to 1")
+
+    out = c.call(Y.copy(), Y, label="a perfect prediction P = Y")
+    c.array(out, dtype=np.float64, shape=(4, 3))
+    c.close(out, np.zeros_like(Y), what="a perfect prediction gives Δ = 0")
+
+    P1, Y1 = _probs_and_onehot(rng, 1, 5)
+    out = c.call(P1, Y1, label="a batch of one, P and Y of shape (1, 5)")
+    c.array(out, dtype=np.float64, shape=(1, 5))
+    c.close(out, P1 - Y1, what="a batch of one (m = 1)")
+
+    P32, Y32 = P.astype(np.float32), Y.astype(np.float32)
+    out = c.call(P32, Y32, label="float32 " + label)
+    c.array(out, dtype=np.float32, shape=(4, 3))
+    c.close(out, (P32 - Y32) / 4, what="float32 input keeps float32", **F32)
+    c.done()
+
+
+def check_delta_back(delta_back: Callable) -> None:
+    """Δ_prev = (Δ @ W) ⊙ g′(Z_prev): (m, n) and (n, n_prev) → (m, n_prev)."""
+    c = Checker("delta_back", delta_back)
+    rng = np.random.default_rng(6)
+    D = rng.standard_normal((3, 3))
+    W = rng.standard_normal((3, 3))
+    Zp = rng.standard_normal((3, 3))
+    label = "Delta (3, 3), W (3, 3), Z_prev (3, 3), g_prime = tanh′"
+    out = c.call(D, W, Zp, act.tanh_grad, label=label)
+    c.array(out, dtype=np.float64, shape=(3, 3))
+    gp = act.tanh_grad(Zp)
+    c.close(out, (D @ W) * gp, hint="Δ_prev = (Δ @ W) ⊙ g′(Z_prev): the row form of "
+                                    "δ⁽ˡ⁻¹⁾ = (W⁽ˡ⁾ᵀδ⁽ˡ⁾) ⊙ g′(z⁽ˡ⁻¹⁾)", mistakes=[
+        ((D @ W.T) * gp, "no transpose here: W has shape (n_l, n_(l−1)), and (W^T δ)^T = δ^T W, "
+                         "so the row form is Δ @ W"),
+        (D @ W, "multiply element-wise by g′(Z_prev): the gradient also flows through the "
+                "activation"),
+        ((D @ W) * Zp, "multiply by g′(Z_prev) (call g_prime), not by Z_prev itself"),
+        ((D @ W) * np.tanh(Zp), "multiply by the derivative g′(Z_prev), not by the activation "
+                                "g(Z_prev)"),
+        ((D @ W) @ gp, "⊙ is the element-wise product (*), not a matrix product (@)"),
+    ])
+
+    D = rng.standard_normal((4, 2))
+    W = rng.standard_normal((2, 3))
+    Zp = rng.standard_normal((4, 3))
+    out = c.call(D, W, Zp, act.relu_grad, label="Delta (4, 2), W (2, 3), Z_prev (4, 3), "
+                                                "g_prime = relu′")
+    c.array(out, dtype=np.float64, shape=(4, 3))
+    c.close(out, (D @ W) * act.relu_grad(Zp), what="n_l = 2 ≠ n_(l−1) = 3, with ReLU′",
+            hint="use the g_prime you are given, applied to Z_prev")
+
+    D1, Zp1 = D[:1], Zp[:1]
+    out = c.call(D1, W, Zp1, act.relu_grad, label="a batch of one: Delta (1, 2), Z_prev (1, 3)")
+    c.array(out, dtype=np.float64, shape=(1, 3))
+    c.close(out, (D1 @ W) * act.relu_grad(Zp1), what="a batch of one")
+
+    args32 = [x.astype(np.float32) for x in (D, W, Zp)]
+    out = c.call(*args32, act.tanh_grad, label="float32 Delta (4, 2), W (2, 3), Z_prev (4, 3)")
+    c.array(out, dtype=np.float32, shape=(4, 3))
+    c.close(out, (args32[0] @ args32[1]) * act.tanh_grad(args32[2]),
+            what="float32 input keeps float32", **F32)
+    c.done()
+
+
+def _check_pair(c: Checker, out: object) -> tuple[np.ndarray, np.ndarray]:
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        c.fail(f"expected a pair (dW, db), got {type(out).__name__}"
+               + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""),
+               hint="return dW, db")
+    c.ok("returns a pair (dW, db)")
+    return out[0], out[1]
+
+
+def _check_db_shape(c: Checker, db: np.ndarray, m: int, n: int) -> None:
+    if db.shape == (1, n):
+        c.fail(f"db has shape {db.shape}, expected ({n},)",
+               hint="b has shape (n_l,), so db must too: sum without keepdims")
+    if db.shape == (m,):
+        c.fail(f"db has shape {db.shape}, expected ({n},)",
+               hint="you summed over the neurons (axis 1); sum over the batch (axis 0)")
+
+
+def check_param_grads(param_grads: Callable) -> None:
+    """dW = Δᵀ A_prev (shape of W), db = Δ summed over the batch (shape of b)."""
+    c = Checker("param_grads", param_grads)
+    rng = np.random.default_rng(7)
+    m, n = 4, 3
+    D = rng.standard_normal((m, n)) / m
+    A = rng.standard_normal((m, n))
+    out = c.call(D, A, label="Delta (4, 3), A_prev (4, 3)")
+    dW, db = _check_pair(c, out)
+    c.array(dW, dtype=np.float64, shape=(n, n), name="dW")
+    c.close(dW, D.T @ A, what="dW values", hint="dW = Δᵀ A_prev: the row form of δ a_prevᵀ, "
+                                                "summed over the batch", mistakes=[
+        (A.T @ D, "dW is transposed: it must have W's shape (n_l, n_(l−1)), rows following the "
+                  "layer's outputs, so Δ goes first: Δᵀ A_prev"),
+        (D.T @ A / m, "Δ already carries the 1/m of the mean loss: do not divide again"),
+        (D.T @ A * m, "do not multiply by m: Δ's 1/m is exactly what the mean loss asks for"),
+        (D * A, "dW is a matrix product (summing over the batch), not an element-wise product"),
+    ])
+    c.array(db, dtype=np.float64, name="db")
+    _check_db_shape(c, db, m, n)
+    c.array(db, shape=(n,), name="db")
+    c.close(db, D.sum(axis=0), what="db values", hint="db = Δ summed over the batch (the rows)",
+            mistakes=[
+                (D.mean(axis=0), "Δ already carries the 1/m of the mean loss: sum over the rows, "
+                                 "do not average"),
+                (D.sum(axis=1)[:n], "sum over the batch (axis 0), not over the neurons"),
+                (D[0], "sum over all rows of Δ, not only the first example"),
+            ])
+
+    m, n, n_prev = 5, 2, 3
+    D = rng.standard_normal((m, n)) / m
+    A = rng.standard_normal((m, n_prev))
+    out = c.call(D, A, label="Delta (5, 2), A_prev (5, 3)")
+    dW, db = _check_pair(c, out)
+    c.array(dW, dtype=np.float64, shape=(n, n_prev), name="dW")
+    c.close(dW, D.T @ A, what="dW with n_l = 2 ≠ n_(l−1) = 3")
+    c.array(db, dtype=np.float64, name="db")
+    _check_db_shape(c, db, m, n)
+    c.array(db, shape=(n,), name="db")
+    c.close(db, D.sum(axis=0), what="db with n_l = 2")
+
+    D1, A1 = D[:1], A[:1]
+    dW, db = _check_pair(c, c.call(D1, A1, label="a batch of one: Delta (1, 2), A_prev (1, 3)"))
+    c.array(dW, dtype=np.float64, shape=(n, n_prev), name="dW")
+    c.close(dW, np.outer(D1[0], A1[0]), what="a batch of one: dW = δ a_prevᵀ")
+    c.array(db, dtype=np.float64, shape=(n,), name="db")
+    c.close(db, D1[0], what="a batch of one: db = δ")
+
+    D32, A32 = D.astype(np.float32), A.astype(np.float32)
+    dW, db = _check_pair(c, c.call(D32, A32, label="float32 Delta (5, 2), A_prev (5, 3)"))
+    c.array(dW, dtype=np.float32, shape=(n, n_prev), name="dW")
+    c.array(db, dtype=np.float32, shape=(n,), name="db")
+    c.close(dW, D32.T @ A32, what="float32 input keeps float32", **F32)
+    c.done()
+
+
+def _reference(f: Callable, grad_f: Callable, x: np.ndarray, h: float) -> float:
+    xc = x.copy()
+    numeric = numerical_gradient(lambda: f(xc), xc, h)
+    return float(np.max(relative_error(grad_f(x), numeric)))
+
+
+def _cube(x: np.ndarray) -> float:
+    return float(np.sum(x ** 3))
+
+
+def _cube_grad(x: np.ndarray) -> np.ndarray:
+    return 3 * x ** 2
+
+
+def _wavy(x: np.ndarray) -> float:
+    return float(np.sum(np.sin(x) * x ** 2))
+
+
+def _wavy_grad(x: np.ndarray) -> np.ndarray:
+    return np.cos(x) * x ** 2 + 2 * x * np.sin(x)
+
+
+def check_gradient_check(gradient_check: Callable) -> None:
+    """max over entries of |a − n| / max(|a| + |n|, 1e-8), n by central differences with step h."""
+    c = Checker("gradient_check", gradient_check)
+    hint = ("n_i = (f(x + h e_i) − f(x − h e_i)) / 2h for each entry i (on a copy of x), then "
+            "r = max_i |a_i − n_i| / max(|a_i| + |n_i|, 1e-8)")
+    x = np.array([1.0, -2.0])
+    h = 0.01
+    out = c.number(c.call(_cube, _cube_grad, x, h,
+                          label="f(x) = Σ x³, grad_f(x) = 3x², x = [1, -2], h = 0.01"))
+    a = _cube_grad(x)
+    central = a + h * h          # exact for a cubic: ((x + h)³ − (x − h)³) / 2h = 3x² + h²
+    forward = 3 * x ** 2 + 3 * x * h + h * h
+    c.close(out, _reference(_cube, _cube_grad, x, h), rtol=1e-4,
+            what="relative error for f = Σ x³ with h = 0.01 (central differences are off by "
+                 "exactly h² here)", hint=hint, mistakes=[
+                (np.max(relative_error(a, forward)),
+                 "use the central difference (f(x + h) − f(x − h)) / 2h: its error is O(h²); the "
+                 "one-sided (f(x + h) − f(x)) / h has an O(h) error"),
+                (np.max(relative_error(a, 2 * central)), "divide by 2h: the two points are 2h apart"),
+                (np.max(np.abs(a - central)), "that is the absolute error; divide by "
+                 "max(|a| + |n|, 1e-8) to make it relative"),
+                (np.mean(relative_error(a, central)), "take the maximum over the entries, not the "
+                                                      "mean"),
+                (np.max(np.abs(a - central) / np.maximum(np.abs(a), np.abs(central))),
+                 "this course divides by |a| + |n| (with a floor of 1e-8), not by max(|a|, |n|)"),
+                (np.linalg.norm(a - central) / (np.linalg.norm(a) + np.linalg.norm(central)),
+                 "compare entry by entry and take the largest relative error, not a ratio of "
+                 "norms"),
+                (np.max(relative_error(a, a + 1e-10)), "use the step h you are given"),
+                (np.max(relative_error(a, np.sum(central))), "perturb one entry at a time (h·e_i "
+                 "changes only entry i), giving one difference quotient per entry"),
+            ])
+
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((2, 3))
+
+    def wrong_grad(x: np.ndarray) -> np.ndarray:
+        g = _wavy_grad(x)
+        g[1, 2] *= 1.1
+        return g
+
+    out = c.number(c.call(_wavy, wrong_grad, X, label="f(x) = Σ sin(x)·x², a gradient that is "
+                                                       "10 % off at [1, 2], x of shape (2, 3)"))
+    c.close(out, _reference(_wavy, wrong_grad, X, 1e-5), rtol=1e-4,
+            what="a wrong gradient gives a large relative error (x of shape (2, 3))",
+            hint="perturb one entry at a time, for an x of any shape (e.g. loop over np.ndindex(x.shape))")
+
+    out = c.number(c.call(_wavy, _wavy_grad, X, label="f(x) = Σ sin(x)·x² with its correct "
+                                                       "gradient, x of shape (2, 3)"))
+    c.true(0.0 <= out < 1e-7, "a correct gradient gives a relative error < 1e-7",
+           f"a correct gradient gave a relative error of {out:.3g}, expected < 1e-7 (about 1e-10)",
+           hint="use central differences with the default h = 1e-5; " + hint)
+
+    zeros = np.zeros(3)
+    out = c.number(call_with_hints(
+        c, lambda x: float(np.sum(x ** 2)), lambda x: 2 * x, zeros,
+        label="f(x) = Σ x², grad_f(x) = 2x at x = 0 (both gradients are 0)", numpy_errors=True,
+        hints={FloatingPointError: "both the analytic and the numerical gradient are 0 here: 0/0. "
+               "The denominator has a floor: max(|a| + |n|, 1e-8)"}))
+    c.close(out, 0.0, atol=1e-12, what="a zero gradient gives 0, not NaN",
+            hint="the denominator has a floor: max(|a| + |n|, 1e-8)")
+    c.done()

@@ -1,0 +1,177 @@
+"""The lesson 01 checks: references pass, typical mistakes fail with their own hint, errors chain."""
+
+import numpy as np
+import pytest
+
+from backprop_lab.checks import CheckFailure
+from backprop_lab.checks.lesson01 import (
+    check_layer_forward,
+    check_relu,
+    check_relu_grad,
+    check_sigmoid,
+    check_sigmoid_grad,
+    check_softmax,
+)
+
+# -- independent reference implementations ---------------------------------------------------------
+
+
+def sigmoid(z):
+    z = np.asarray(z)
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1 / (1 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1 + ez)
+    return out
+
+
+def sigmoid_grad(z):
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
+def relu(z):
+    return np.where(z > 0, z, np.zeros_like(z))
+
+
+def relu_grad(z):
+    return (z > 0).astype(z.dtype)
+
+
+def softmax(Z):
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def layer_forward(A_prev, W, b):
+    return A_prev @ W.T + b
+
+
+REFERENCES = [
+    (check_sigmoid, sigmoid),
+    (check_sigmoid_grad, sigmoid_grad),
+    (check_relu, relu),
+    (check_relu_grad, relu_grad),
+    (check_softmax, softmax),
+    (check_layer_forward, layer_forward),
+]
+CHECKS = [check for check, _ in REFERENCES]
+
+
+# -- typical mistakes, each with its own hint ----------------------------------------------------------
+
+
+def naive_sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def where_sigmoid(z):  # evaluates both branches: overflows although the result is right
+    return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))
+
+
+def float64_sigmoid(z):
+    return sigmoid(np.asarray(z, dtype=np.float64))
+
+
+def naive_softmax(Z):
+    e = np.exp(Z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def global_max_softmax(Z):
+    e = np.exp(Z - Z.max())
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def relu_inplace(z):
+    z[z < 0] = 0
+    return z
+
+
+MISTAKES = [
+    (check_sigmoid, lambda z: 1 / (1 + np.exp(z)), "the exponent needs a minus sign"),
+    (check_sigmoid, lambda z: 1 / (1 - np.exp(-z)), "not 1 − e^(−z)"),
+    (check_sigmoid, naive_sigmoid, "e^(−z) overflows for z = −1000"),
+    (check_sigmoid, where_sigmoid, "evaluates BOTH branches"),
+    (check_sigmoid, float64_sigmoid, "has dtype float64, expected float32"),
+    (check_sigmoid, np.tanh, "that is tanh(z)"),
+    (check_sigmoid_grad, lambda z: z * (1 - z), "first compute s = σ(z)"),
+    (check_sigmoid_grad, sigmoid, "that is σ(z); the derivative"),
+    (check_sigmoid_grad, lambda z: 1 - sigmoid(z) ** 2, "pattern of tanh′"),
+    (check_sigmoid_grad, lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2, "a formula with e^(−z)"),
+    (check_relu, np.abs, "|z| flips negative values"),
+    (check_relu, lambda z: z > 0, "that is the mask z > 0"),
+    (check_relu, lambda z: np.minimum(z, 0), "that is min(z, 0)"),
+    (check_relu, relu_inplace, "argument 1 was changed in place"),
+    (check_relu_grad, lambda z: (z >= 0).astype(z.dtype), "use z > 0, not z ≥ 0"),
+    (check_relu_grad, np.sign, "np.sign gives −1"),
+    (check_relu_grad, relu, "that is ReLU(z) itself"),
+    (check_relu_grad, lambda z: z > 0, "convert the mask to numbers"),
+    (check_relu_grad, lambda z: (z > 0).astype(float), "has dtype float64, expected float32"),
+    (check_softmax, lambda Z: np.exp(Z) / np.exp(Z).sum(axis=0, keepdims=True),
+     "you normalised each column (axis 0)"),
+    (check_softmax, lambda Z: np.exp(Z) / np.exp(Z).sum(), "sum over the whole batch"),
+    (check_softmax, naive_softmax, "Subtract each row's own maximum"),
+    (check_softmax, global_max_softmax, "not the maximum of the whole batch"),
+    (check_softmax, lambda Z: Z / Z.sum(axis=1, keepdims=True), "exponentiate first"),
+    (check_layer_forward, lambda A, W, b: A @ W + b, "missing transpose"),
+    (check_layer_forward, lambda A, W, b: A @ W.T, "you forgot to add the bias"),
+    (check_layer_forward, lambda A, W, b: A @ W.T - b, "do not subtract it"),
+    (check_layer_forward, lambda A, W, b: (W @ A.T).T + b.sum(), "not its sum"),
+    (check_layer_forward, lambda A, W, b: (A @ W.T + b).T, "the shape is transposed"),
+    (check_layer_forward, lambda A, W, b: A.astype(np.float64) @ W.T + b,
+     "has dtype float64, expected float32"),
+]
+
+
+# -- errors in the student's code ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("check, reference", REFERENCES, ids=lambda x: getattr(x, "__name__", ""))
+def test_reference_passes(check, reference, capsys):
+    check(reference)
+    out = capsys.readouterr().out
+    assert "checks passed" in out and "✓" in out
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("check, wrong, hint", MISTAKES,
+                         ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(MISTAKES)])
+def test_mistake_fails_with_its_hint(check, wrong, hint, capsys):
+    with pytest.raises(AssertionError) as info:
+        check(wrong)
+    assert hint in str(info.value)
+    assert "passed" not in capsys.readouterr().out
+
+
+def test_every_check_has_three_mistakes():
+    for check in CHECKS:
+        assert sum(c is check for c, _, _ in MISTAKES) >= 3, check.__name__
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+def test_raising_function_is_chained(check):
+    def broken(*args):
+        return 1 / 0
+
+    with pytest.raises(CheckFailure) as info:
+        check(broken)
+    assert isinstance(info.value.__cause__, ZeroDivisionError)
+    assert "ZeroDivisionError" in str(info.value)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+def test_stub_is_not_implemented_yet(check, capsys):
+    def stub(*args):
+        raise NotImplementedError()
+
+    with pytest.raises(AssertionError, match="not implemented yet") as info:
+        check(stub)
+    assert isinstance(info.value.__cause__, NotImplementedError)
+    assert "passed" not in capsys.readouterr().out
+
+
+def test_not_a_function():
+    with pytest.raises(AssertionError, match="pass the function itself"):
+        check_sigmoid(np.array([0.5]))

@@ -1,0 +1,171 @@
+"""The lesson 03 checks: references pass, typical mistakes fail with their own hint, errors chain."""
+
+import math
+
+import numpy as np
+import pytest
+
+from backprop_lab.checks import CheckFailure
+from backprop_lab.checks.lesson03 import (
+    check_best_step_size,
+    check_first_divergence,
+    check_gd_path,
+    check_gd_step,
+)
+
+# -- independent reference implementations ---------------------------------------------------------
+
+
+def gd_step(theta, grad, lr):
+    return theta - lr * grad
+
+
+def gd_path(a, x0, lr, n_steps):
+    path = [float(x0)]
+    for _ in range(n_steps):
+        path.append(path[-1] - lr * a * path[-1])
+    return np.array(path)
+
+
+def first_divergence(losses, threshold):
+    bad = np.flatnonzero(~(np.asarray(losses) <= threshold))
+    return int(bad[0]) if bad.size else None
+
+
+def best_step_size(H):
+    H = np.asarray(H, dtype=np.float64)
+    if H.shape != (2, 2) or not np.allclose(H, H.T):
+        raise ValueError(f"H must be a symmetric 2x2 matrix, got {H}")
+    lam = np.linalg.eigvalsh(H)
+    if lam[0] <= 0:
+        raise ValueError(f"H must be positive definite, eigenvalues {lam}")
+    return 2.0 / (lam[0] + lam[1])
+
+
+REFERENCES = [
+    (check_gd_step, gd_step),
+    (check_gd_path, gd_path),
+    (check_first_divergence, first_divergence),
+    (check_best_step_size, best_step_size),
+]
+CHECKS = [check for check, _ in REFERENCES]
+
+# -- typical mistakes, each with its own hint ----------------------------------------------------------
+
+
+def gd_step_inplace(theta, grad, lr):
+    theta -= lr * grad
+    return theta
+
+
+def path_without_x0(a, x0, lr, n_steps):
+    return gd_path(a, x0, lr, n_steps)[1:]
+
+
+def path_shifted(a, x0, lr, n_steps):
+    return gd_path(a, x0, lr, n_steps + 1)[1:]
+
+
+def first_divergence_gt(losses, threshold):  # NaN > threshold is False
+    for i, loss in enumerate(losses):
+        if loss > threshold:
+            return i
+    return None
+
+
+def first_divergence_minus_one(losses, threshold):
+    out = first_divergence(losses, threshold)
+    return -1 if out is None else out
+
+
+def first_divergence_ge(losses, threshold):
+    bad = np.flatnonzero(~(np.asarray(losses) < threshold))
+    return int(bad[0]) if bad.size else None
+
+
+def best_step_no_validation(H):
+    lam = np.linalg.eigvalsh(H)
+    return 2.0 / (lam[0] + lam[1])
+
+
+def best_step_wrong_error(H):
+    if np.linalg.eigvalsh(H)[0] <= 0:
+        raise TypeError("not positive definite")
+    return best_step_size(H)
+
+
+MISTAKES = [
+    (check_gd_step, lambda t, g, lr: t + lr * g, "you stepped uphill"),
+    (check_gd_step, lambda t, g, lr: t - g, "the learning rate η is missing"),
+    (check_gd_step, lambda t, g, lr: lr * g, "return the new point"),
+    (check_gd_step, gd_step_inplace, "argument 1 was changed in place"),
+    (check_gd_step, lambda t, g, lr: (t - lr * g).astype(np.float64), "expected float32"),
+    (check_gd_path, lambda a, x0, lr, n: gd_path(1.0, x0, lr, n), "the factor a is missing"),
+    (check_gd_path, lambda a, x0, lr, n: gd_path(a / 2, x0, lr, n), "the ½ cancels"),
+    (check_gd_path, lambda a, x0, lr, n: gd_path(-a, x0, lr, n), "you stepped uphill"),
+    (check_gd_path, path_without_x0, "include the start"),
+    (check_gd_path, path_shifted, "the first entry must be x₀ itself"),
+    (check_gd_path, lambda a, x0, lr, n: gd_path(a, x0, lr, n)[-1], "should be a NumPy array"),
+    (check_gd_path, lambda a, x0, lr, n: list(gd_path(a, x0, lr, n)), "should be a NumPy array"),
+    (check_first_divergence, first_divergence_gt, "`nan > threshold` is False"),
+    (check_first_divergence, first_divergence_minus_one, "return None (not −1)"),
+    (check_first_divergence, first_divergence_ge, "use >, not ≥"),
+    (check_first_divergence, lambda ls, t: first_divergence(ls, t) + 1, "indices count from 0"),
+    (check_first_divergence, lambda ls, t: float(first_divergence(ls, t)), "expected an int"),
+    (check_first_divergence, lambda ls, t: int(np.flatnonzero(np.asarray(ls) > t)[-1]),
+     "you returned the last step"),
+    (check_best_step_size, lambda H: 2 / np.linalg.eigvalsh(H)[-1], "where gradient descent "
+                                                                    "starts to diverge"),
+    (check_best_step_size, lambda H: 1 / np.linalg.eigvalsh(H)[-1], "safe but not the best"),
+    (check_best_step_size, lambda H: 1 / np.linalg.eigvalsh(H).sum(), "the numerator is 2"),
+    (check_best_step_size, lambda H: 2 / np.ptp(np.linalg.eigvalsh(H)), "add the eigenvalues"),
+    (check_best_step_size, lambda H: 2 / math.sqrt(np.linalg.det(H)), "not their product"),
+    (check_best_step_size, best_step_no_validation, "instead of raising ValueError"),
+    (check_best_step_size, best_step_wrong_error, "should raise a ValueError"),
+]
+
+# -- errors in the student's code ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("check, reference", REFERENCES, ids=lambda x: getattr(x, "__name__", ""))
+def test_reference_passes(check, reference, capsys):
+    check(reference)
+    out = capsys.readouterr().out
+    assert "checks passed" in out and "✓" in out
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("check, wrong, hint", MISTAKES,
+                         ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(MISTAKES)])
+def test_mistake_fails_with_its_hint(check, wrong, hint, capsys):
+    with pytest.raises(AssertionError) as info:
+        check(wrong)
+    assert hint in str(info.value)
+    assert "passed" not in capsys.readouterr().out
+
+
+def test_every_check_has_three_mistakes():
+    for check in CHECKS:
+        assert sum(c is check for c, _, _ in MISTAKES) >= 3, check.__name__
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+def test_raising_function_is_chained(check):
+    def broken(*args):
+        return 1 / 0
+
+    with pytest.raises(CheckFailure) as info:
+        check(broken)
+    assert isinstance(info.value.__cause__, ZeroDivisionError)
+    assert "ZeroDivisionError" in str(info.value)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+def test_stub_is_not_implemented_yet(check, capsys):
+    def stub(*args):
+        raise NotImplementedError()
+
+    with pytest.raises(AssertionError, match="not implemented yet") as info:
+        check(stub)
+    assert isinstance(info.value.__cause__, NotImplementedError)
+    assert "passed" not in capsys.readouterr().out

@@ -1,0 +1,181 @@
+"""Every exercise notebook, generically: exercises/ is generated from solutions/, the student
+version runs with only its checks failing ("not implemented yet"), and nbgrader grades a solved
+and an untouched submission to full and zero points.
+
+Covers whatever notebooks solutions/ and exercises/ hold, so new exercises are tested as they come.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from backprop_lab import course
+from backprop_lab.cli import main as cli_main
+
+pytest.importorskip("nbgrader", reason="the exercise tests need nbgrader (pip install -e '.[test]')")
+
+SOLUTIONS = sorted(course.SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))
+EXERCISES = sorted(course.EXERCISES.glob("[0-9][0-9]_*.ipynb"))
+NOT_IMPLEMENTED = "not implemented yet"
+
+
+def _nbgrader(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def _is_check_cell(cell) -> bool:
+    """A graded code cell: the locked `check_xxx(xxx)` under a task."""
+    meta = _nbgrader(cell)
+    return cell.cell_type == "code" and meta.get("grade", False) and not meta.get("solution", False)
+
+
+def _error_text(output) -> str:
+    return "\n".join([output.get("ename", ""), output.get("evalue", ""), *output.get("traceback", [])])
+
+
+# -- (a) exercises/ is what solutions/ generates -----------------------------------------------------
+
+
+def test_there_are_exercises():
+    assert SOLUTIONS, "solutions/ holds no NN_topic.ipynb notebooks"
+    assert [p.name for p in EXERCISES] == [p.name for p in SOLUTIONS]
+
+
+def test_exercises_are_up_to_date():
+    stale = course.build_exercises(check_only=True)
+    assert stale == [], f"exercises/ is stale for {stale}: run `backprop-lab exercises build`"
+
+
+def test_exercises_check_names_a_modified_notebook(tmp_path, monkeypatch, capsys):
+    copy = tmp_path / "exercises"
+    shutil.copytree(course.EXERCISES, copy)
+    monkeypatch.setattr(course, "EXERCISES", copy)
+    assert cli_main(["exercises", "check"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+    target = sorted(copy.glob("[0-9][0-9]_*.ipynb"))[-1]
+    nb = nbformat.read(target, as_version=4)
+    solution_cell = next(c for c in nb.cells if _nbgrader(c).get("solution") and c.cell_type == "code")
+    solution_cell.source += "\nx = 1  # a student's edit"
+    nbformat.write(nb, target)
+    assert cli_main(["exercises", "check"]) == 1
+    err = capsys.readouterr().err
+    assert target.name in err and "backprop-lab exercises build" in err
+    assert all(p.name not in err for p in SOLUTIONS if p.name != target.name)
+
+    target.unlink()
+    assert cli_main(["exercises", "check"]) == 1
+    assert target.name in capsys.readouterr().err
+    assert (course.REPO / "exercises" / target.name).exists()  # the repo's copy is untouched
+
+
+def test_solutions_have_the_nbgrader_structure():
+    for path in SOLUTIONS:
+        nb = nbformat.read(path, as_version=4)
+        ids = [_nbgrader(c)["grade_id"] for c in nb.cells if _nbgrader(c)]
+        assert len(ids) == len(set(ids)), f"{path.name}: duplicate grade_id"
+        checks = [c for c in nb.cells if _is_check_cell(c)]
+        assert 3 <= len(checks) <= 6, f"{path.name}: {len(checks)} graded tasks"
+        for i, cell in enumerate(nb.cells):
+            meta = _nbgrader(cell)
+            if _is_check_cell(cell):
+                task = meta["grade_id"].removeprefix("check_")
+                assert meta["locked"] and meta["points"] > 0, f"{path.name}: {meta['grade_id']}"
+                assert cell.source.strip() == f"check_{task}({task})", f"{path.name}: {cell.source}"
+                impl = nb.cells[i - 1]
+                assert _nbgrader(impl).get("grade_id") == f"{task}_impl", f"{path.name}: {task}"
+            if meta.get("solution") and cell.cell_type == "code":
+                assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
+
+
+# -- (b) the student version runs: only the checks fail, each with "not implemented yet" --------------
+
+
+@pytest.mark.parametrize("path", EXERCISES, ids=lambda p: p.stem)
+def test_exercise_notebook_runs_with_only_its_checks_failing(path):
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(course.EXERCISES)}}).execute()
+    n_checks = 0
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+        if _is_check_cell(cell):
+            n_checks += 1
+            assert errors, f"cell {i} ({cell.source!r}) passed although nothing is implemented"
+            text = _error_text(errors[-1])
+            assert errors[-1].ename in ("CheckFailure", "AssertionError"), text
+            assert NOT_IMPLEMENTED in text, f"cell {i} ({cell.source!r}) failed with:\n{text}"
+            assert "NotImplementedError" in text  # the student's own traceback is shown
+        else:
+            assert not errors, f"cell {i} must not fail:\n{cell.source}\n{_error_text(errors[0])}"
+    assert n_checks >= 3
+
+
+# -- (c) nbgrader round trip in a temporary course directory -------------------------------------------
+
+
+def _run_nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    # nbgrader runs the `alembic` command of its own environment
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    cmd = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={root}",
+           f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}"]
+    result = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def test_nbgrader_round_trip(tmp_path):
+    from nbgrader.api import Gradebook
+
+    root = tmp_path / "course"
+    source = root / "source" / "ps1"
+    source.mkdir(parents=True)
+    for path in SOLUTIONS:
+        shutil.copy(path, source / path.name)
+
+    start = time.perf_counter()
+    _run_nbgrader(root, "generate_assignment", "ps1", "--force")
+    release = root / "release" / "ps1"
+    for path in EXERCISES:  # nbgrader's own release has exactly the cells of exercises/
+        ours, theirs = nbformat.read(path, as_version=4), nbformat.read(release / path.name, 4)
+        assert [(c.cell_type, c.source, c.metadata) for c in ours.cells] == \
+            [(c.cell_type, c.source, c.metadata) for c in theirs.cells], path.name
+
+    for student, files in (("solved", source), ("untouched", release)):
+        submitted = root / "submitted" / student / "ps1"
+        submitted.mkdir(parents=True)
+        for path in SOLUTIONS:
+            shutil.copy(files / path.name, submitted / path.name)
+    # a generous per-cell timeout: autograde's default of 30 s is tight on a busy 2-core machine
+    _run_nbgrader(root, "autograde", "ps1", "--force", "--Execute.timeout=600")
+    seconds = time.perf_counter() - start
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        solved = gb.find_submission("ps1", "solved")
+        untouched = gb.find_submission("ps1", "untouched")
+        assert solved.max_code_score > 0
+        for notebook in solved.notebooks:
+            assert notebook.code_score == notebook.max_code_score, (
+                f"{notebook.name}: the solutions score {notebook.code_score} of "
+                f"{notebook.max_code_score} points")
+            assert notebook.max_written_score >= 1, f"{notebook.name} has no written question"
+        for notebook in untouched.notebooks:
+            assert notebook.code_score == 0, (
+                f"{notebook.name}: the untouched exercises score {notebook.code_score} points")
+        assert {n.name for n in solved.notebooks} == {p.stem for p in SOLUTIONS}
+        print(f"nbgrader round trip: {len(SOLUTIONS)} notebooks, {solved.max_code_score:g} code "
+              f"points: solved {solved.code_score:g}, untouched {untouched.code_score:g}; "
+              f"{seconds:.0f} s")
