@@ -1,0 +1,158 @@
+"""The lesson 06 checks: references pass, typical mistakes fail with their own hint, errors chain."""
+
+import numpy as np
+import pytest
+
+from backprop_lab.checks import CheckFailure
+from backprop_lab.checks.lesson06 import (
+    check_accuracy,
+    check_linear_backward,
+    check_predict,
+    check_train_epochs,
+)
+
+# -- independent reference implementations ---------------------------------------------------------
+
+
+def linear_backward(dZ, A_prev, W):
+    return dZ @ W, dZ.T @ A_prev, dZ.sum(axis=0)
+
+
+def train_epochs(net, loss, X, y, lr, epochs, batch_size, seed, *, kind=""):
+    rng = np.random.default_rng(seed)
+    n = len(X)
+    history = []
+    for _ in range(epochs):
+        order = np.arange(n) if kind == "no_shuffle" else rng.permutation(n)
+        if kind == "fresh_rng":
+            order = np.random.default_rng(seed).permutation(n)
+        total, batch_losses = 0.0, []
+        for start in range(0, n, batch_size):
+            idx = order[start:start + batch_size]
+            value = loss.forward(net.forward(X[idx]), y[idx])
+            total += value * len(idx)
+            batch_losses.append(value)
+            net.backward(loss.backward())
+            for p in net.parameters():
+                if kind == "copy_update":
+                    p.value.copy() - lr * p.grad  # noqa: B018  (a result that is thrown away)
+                elif kind == "ascent":
+                    p.value[...] += lr * p.grad
+                else:
+                    p.value[...] -= lr * p.grad
+        if kind == "per_batch":
+            history.extend(batch_losses)
+        elif kind == "batch_mean":
+            history.append(float(np.mean(batch_losses)))
+        else:
+            history.append(total / n)
+    return history
+
+
+def predict(net, X):
+    return net.forward(X).argmax(axis=1)
+
+
+def accuracy(net, X, y):
+    return float(np.mean(predict(net, X) == y))
+
+
+REFERENCES = [
+    (check_linear_backward, linear_backward),
+    (check_train_epochs, train_epochs),
+    (check_predict, predict),
+    (check_accuracy, accuracy),
+]
+CHECKS = [check for check, _ in REFERENCES]
+
+# -- typical mistakes, each with its own hint ----------------------------------------------------------
+
+
+def _train(kind):
+    def wrong(net, loss, X, y, lr, epochs, batch_size, seed):
+        return train_epochs(net, loss, X, y, lr, epochs, batch_size, seed, kind=kind)
+    return wrong
+
+
+def _softmax(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+MISTAKES = [
+    (check_linear_backward, lambda dZ, A, W: (dZ @ W.T, dZ.T @ A, dZ.sum(0)), "no transpose on W"),
+    (check_linear_backward, lambda dZ, A, W: (dZ @ W, A.T @ dZ, dZ.sum(0)), "dW is transposed"),
+    (check_linear_backward, lambda dZ, A, W: (dZ @ W, dZ.T @ A / len(dZ), dZ.sum(0)),
+     "do not divide dW by m again"),
+    (check_linear_backward, lambda dZ, A, W: (dZ @ W, dZ.T @ A, dZ.mean(0)), "do not average"),
+    (check_linear_backward, lambda dZ, A, W: (dZ @ W, dZ.T @ A, dZ.sum(0, keepdims=True)),
+     "without keepdims"),
+    (check_linear_backward, lambda dZ, A, W: (dZ @ W, dZ.T @ A, dZ.sum(1)),
+     "sum over the batch (axis 0)"),
+    (check_linear_backward, lambda dZ, A, W: (dZ.T @ A, dZ.sum(0)), "expected a tuple"),
+    (check_linear_backward, lambda dZ, A, W: (dZ @ W, (dZ.T @ A).astype(np.float64), dZ.sum(0)),
+     "float32"),
+    (check_train_epochs, _train("no_shuffle"), "shuffle the rows every epoch"),
+    (check_train_epochs, _train("fresh_rng"), "make the rng once"),
+    (check_train_epochs, _train("batch_mean"), "weight each batch's loss by its size"),
+    (check_train_epochs, _train("ascent"), "step against the gradient"),
+    (check_train_epochs, _train("per_batch"), "one per batch"),
+    (check_train_epochs, _train("copy_update"), "update them in place"),
+    (check_train_epochs, lambda *a: None, "return the list of epoch losses"),
+    (check_predict, lambda net, X: net.forward(X).argmin(axis=1), "not the smallest"),
+    (check_predict, lambda net, X: net.forward(X).argmax(axis=0), "axis=1"),
+    (check_predict, lambda net, X: net.forward(X).max(axis=1), "not the largest values (max)"),
+    (check_predict, lambda net, X: _softmax(net.forward(X)), "not the outputs or probabilities"),
+    (check_accuracy, lambda net, X, y: 100 * accuracy(net, X, y), "not a percentage"),
+    (check_accuracy, lambda net, X, y: float(np.sum(predict(net, X) == y)),
+     "divide the number of correct rows"),
+    (check_accuracy, lambda net, X, y: 1 - accuracy(net, X, y), "that is the error rate"),
+    (check_accuracy, lambda net, X, y: float(np.mean(net.forward(X).argmin(1) == y)),
+     "not argmin"),
+]
+
+# -- errors in the student's code ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("check, reference", REFERENCES, ids=lambda x: getattr(x, "__name__", ""))
+def test_reference_passes(check, reference, capsys):
+    check(reference)
+    out = capsys.readouterr().out
+    assert "checks passed" in out and "✓" in out
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("check, wrong, hint", MISTAKES,
+                         ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(MISTAKES)])
+def test_mistake_fails_with_its_hint(check, wrong, hint, capsys):
+    with pytest.raises(AssertionError) as info:
+        check(wrong)
+    assert hint in str(info.value)
+    assert "passed" not in capsys.readouterr().out
+
+
+def test_every_check_has_three_mistakes():
+    for check in CHECKS:
+        assert sum(c is check for c, _, _ in MISTAKES) >= 3, check.__name__
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+def test_raising_function_is_chained(check):
+    def broken(*args):
+        return 1 / 0
+
+    with pytest.raises(CheckFailure) as info:
+        check(broken)
+    assert isinstance(info.value.__cause__, ZeroDivisionError)
+    assert "ZeroDivisionError" in str(info.value)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+def test_stub_is_not_implemented_yet(check, capsys):
+    def stub(*args):
+        raise NotImplementedError()
+
+    with pytest.raises(AssertionError, match="not implemented yet") as info:
+        check(stub)
+    assert isinstance(info.value.__cause__, NotImplementedError)
+    assert "passed" not in capsys.readouterr().out
