@@ -52,7 +52,8 @@ class FigureView:
             import io
 
             buf = io.BytesIO()
-            self.fig.savefig(buf, format="png", dpi=self.fig.dpi)
+            # fast, light compression: encoding is a large part of a redraw at the default level
+            self.fig.savefig(buf, format="png", dpi=self.fig.dpi, pil_kwargs={"compress_level": 1})
             self.widget.value = buf.getvalue()
         self.refresh_count += 1
         self.last_refresh_ms = (time.perf_counter() - t) * 1e3
