@@ -36,6 +36,7 @@ def _load_e2e():
     path = REPO / "tests" / "test_e2e_browser.py"
     spec = importlib.util.spec_from_file_location("_e2e_browser", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
     try:
         spec.loader.exec_module(module)
     except BaseException as e:  # pytest.skip at import: no Chromium or no playwright

@@ -441,8 +441,13 @@ class Playground:
 
         buttons = w.HBox([self.train_button, self.pause_button, self.step_button,
                           self.reset_button])
-        left = w.VBox([*self.controls.values(), self.steps_per_frame])
-        self.widget = w.VBox([buttons, w.HBox([left, self.view.widget]), self.status])
+        # the controls keep their width (a narrow notebook clipped them); the figure wraps
+        # below them when the two do not fit side by side
+        left = w.VBox([*self.controls.values(), self.steps_per_frame],
+                      layout=w.Layout(flex="0 0 auto"))
+        self.widget = w.VBox([buttons, w.HBox([left, self.view.widget],
+                                              layout=w.Layout(flex_flow="row wrap")),
+                              self.status])
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
