@@ -21,7 +21,7 @@ import numpy as np
 
 from backprop_lab.losses import SoftmaxCrossEntropy
 from backprop_lab.model import mlp
-from backprop_lab.optim import Adam
+from backprop_lab.optim import Adam, Nesterov
 from backprop_lab.train import fit
 
 SIZES = [784, 256, 128, 10]
@@ -35,9 +35,10 @@ def mnist_train() -> tuple[np.ndarray, np.ndarray]:
     return d.X_train, d.y_train
 
 
-def time_library(X: np.ndarray, y: np.ndarray, seed: int = 0) -> float:
+def time_library(X: np.ndarray, y: np.ndarray, seed: int = 0, optimizer: str = "adam") -> float:
     net = mlp(SIZES, rng=np.random.default_rng(seed), dtype=np.float32)
-    opt = Adam([net.flatten_parameters()], lr=1e-3)  # as `backprop-lab train` does
+    params = [net.flatten_parameters()]  # one flat array, as `backprop-lab train` does
+    opt = Adam(params, lr=1e-3) if optimizer == "adam" else Nesterov(params, lr=0.1, beta=0.9)
     t = time.perf_counter()
     fit(net, SoftmaxCrossEntropy(), opt, X, y, epochs=1, batch_size=BATCH, seed=seed)
     return time.perf_counter() - t
@@ -64,7 +65,7 @@ def time_matmuls(X: np.ndarray) -> float:
     return time.perf_counter() - t
 
 
-def time_torch(X: np.ndarray, y: np.ndarray, seed: int = 0) -> float | None:
+def time_torch(X: np.ndarray, y: np.ndarray, seed: int = 0, optimizer: str = "adam") -> float | None:
     try:
         import torch
     except ImportError:
@@ -76,7 +77,8 @@ def time_torch(X: np.ndarray, y: np.ndarray, seed: int = 0) -> float | None:
         torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
         torch.nn.Linear(128, 10),
     )
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    opt = (torch.optim.Adam(net.parameters(), lr=1e-3) if optimizer == "adam"
+           else torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True))
     lossf = torch.nn.CrossEntropyLoss()
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
     g = torch.Generator().manual_seed(seed)
@@ -94,17 +96,20 @@ def time_torch(X: np.ndarray, y: np.ndarray, seed: int = 0) -> float | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="take the best of this many runs")
+    parser.add_argument("--optimizer", choices=("adam", "nesterov"), default="adam",
+                        help="adam (the CLI default) or SGD with Nesterov momentum, in both libraries")
     args = parser.parse_args()
     X, y = mnist_train()
     # interleave the three so that a busy machine slows all of them alike; keep each one's best
     lib_t, mm_t, th_t = [], [], []
     for _ in range(args.repeats):
-        lib_t.append(time_library(X, y))
+        lib_t.append(time_library(X, y, optimizer=args.optimizer))
         mm_t.append(time_matmuls(X))
-        th_t.append(time_torch(X, y))
+        th_t.append(time_torch(X, y, optimizer=args.optimizer))
     lib, mm = min(lib_t), min(mm_t)
     th = None if th_t[0] is None else min(th_t)
-    print(f"one epoch, 784-256-128-10 ReLU, batch {BATCH}, float32, best of {args.repeats}:")
+    print(f"one epoch, 784-256-128-10 ReLU, batch {BATCH}, float32, {args.optimizer}, "
+          f"best of {args.repeats}:")
     print(f"  backprop_lab fit:      {lib:7.3f} s")
     print(f"  matrix products alone: {mm:7.3f} s")
     print(f"  ratio library / matmul-only: {lib / mm:.2f}x   (target <= 1.3x)")
