@@ -38,6 +38,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -146,6 +147,7 @@ def start_lab(root: Path, workdir: Path, timeout: float = 90.0) -> LabServer:
     env.update(
         JUPYTER_CONFIG_DIR=str(workdir / "config"),
         JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
+        JUPYTER_DATA_DIR=str(workdir / "data"),
         IPYTHONDIR=str(workdir / "ipython"),
         OMP_NUM_THREADS="1",
         OPENBLAS_NUM_THREADS="1",
@@ -273,14 +275,28 @@ def browser() -> Iterator[sync_api.Browser]:
 @pytest.fixture()
 def page(browser: sync_api.Browser) -> Iterator[sync_api.Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    blocked: list[str] = []
+    context.route("**/*", lambda route: _local_only(route, blocked))
     p = context.new_page()
     p.set_default_timeout(60_000)
     try:
         yield p
     finally:
+        if blocked:
+            print(f"blocked {len(blocked)} request(s) to other hosts: {sorted(set(blocked))[:5]}")
         with contextlib.suppress(sync_api.Error):  # free the CPU for the next test
             p.evaluate("() => window.jupyterapp && window.jupyterapp.serviceManager.sessions.shutdownAll()")
         context.close()
+
+
+def _local_only(route: sync_api.Route, blocked: list[str]) -> None:
+    """Let the page talk to 127.0.0.1 only."""
+    url = route.request.url
+    if urllib.parse.urlsplit(url).hostname == "127.0.0.1" or url.startswith(("data:", "blob:")):
+        route.continue_()
+    else:
+        blocked.append(url)
+        route.abort()
 
 
 @pytest.fixture(scope="module", autouse=True)
