@@ -118,7 +118,7 @@ class ExplorerPlot:
         self.all_patch.set_data(r.a_frac, r.a_edges)
         self.sat_hist.set_data(r.a_frac_saturated, r.a_edges)
         self.ax_a.set_xlim(r.a_edges[0], r.a_edges[-1])
-        self.ax_a.set_ylim(0, 1.15 * max(float(r.a_frac.max()), 1e-3))
+        self.ax_a.set_ylim(0, 1.3 * max(float(r.a_frac.max()), 1e-3))  # room for the legend
         what = (f"{100 * r.frac_zero_grad:.1f}% dead (g′ = 0)" if r.name == "relu"
                 else f"{100 * r.frac_saturated:.1f}% saturated")
         self.ax_a.set_title(f"after g: {what}", fontsize=10)

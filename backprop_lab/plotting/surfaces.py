@@ -261,7 +261,7 @@ def plot_quadratic_1d(
     ax.set_ylim(-0.05 * top, 1.05 * top)
     ax.set_autoscale_on(False)
     ax.set_xlabel("w")
-    ax.set_ylabel("L(w)")
+    ax.set_ylabel("loss ½·L·w²")
     if title is not None:
         ax.set_title(title)
     return curve, iterates
