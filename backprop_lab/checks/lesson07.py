@@ -222,8 +222,8 @@ def check_per_class_accuracy(per_class_accuracy: Callable) -> None:
         c.fail(f'NumPy reported "{failure.__cause__}" inside your code (a 0/0, which prints a '
                "RuntimeWarning in a normal run)", cause=failure.__cause__,
                hint="class 1 has no examples: 0/0. Give NaN for such classes without dividing "
-                    "by 0, e.g. np.divide(diag, row_sums, out=np.full(k, np.nan), "
-                    "where=row_sums > 0)")
+                    "by 0: divide only where the row sum is > 0 (np.divide has a `where=` "
+                    "argument) and leave np.nan elsewhere")
     c.array(out, dtype=np.float64, shape=(3,), name="the per-class accuracies")
     c.true(np.isnan(out[1]), "a class without examples gives NaN",
            f"class 1 has no examples: expected NaN, got {out[1]!r}",
