@@ -30,18 +30,15 @@ import cmath
 import dataclasses
 import math
 import numbers
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from matplotlib.artist import Artist
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from backprop_lab.surfaces import SURFACES, Surface, run_optimizer
 from backprop_lab.surfaces import quadratic as _quadratic
-from backprop_lab.widgets.base import FigureView
+from backprop_lab.widgets.base import BlitFigureView  # re-exported: its former home
 
 __all__ = [
     "BlitFigureView",
@@ -509,102 +506,6 @@ def _power_label(value: float, pos: int | None = None) -> str:
     if abs(exponent - round(exponent)) < 1e-9:
         return f"{sign}1e{round(exponent):d}"
     return f"{value:.2g}"
-
-
-class BlitFigureView(FigureView):
-    """A :class:`~backprop_lab.widgets.base.FigureView` whose inline (PNG) refresh re-renders
-    only what changed.
-
-    The figure is cached in two layers: the *base* (everything except the ``volatile`` axes and
-    the moving artists: e.g. the contour plot) and the *background* (the base plus the volatile
-    axes, e.g. the loss axes whose limits follow a slider). A refresh restores the background,
-    draws the ``moving`` artists on it and encodes the PNG (fast zlib level).
-    :meth:`invalidate` ``(partial=True)`` re-renders only the volatile axes over the base next
-    time; ``invalidate()`` re-renders everything. The moving artists are marked *animated*, so
-    ordinary figure draws leave them out of the caches. With ipympl (``%matplotlib widget``)
-    nothing of this applies: the canvas redraws itself.
-
-    Args:
-        fig: the figure.
-        moving: the artists that change between refreshes (lines, markers, the status text).
-        volatile: axes whose decorations change more often than the rest of the figure.
-        blit: False renders the whole figure with ``savefig`` on every refresh (the plain
-            :class:`FigureView`, kept for comparison in the benchmark).
-
-    Attributes:
-        full_redraws: how many times everything was rendered; ``partial_redraws``: how many
-            times only the volatile axes were.
-    """
-
-    def __init__(
-        self, fig: Figure, moving: list[Artist], volatile: list[Axes] = (), blit: bool = True
-    ) -> None:
-        from backprop_lab.widgets.base import ipympl_active
-
-        self.blit = blit and not ipympl_active()
-        self.full_redraws = 0
-        self.partial_redraws = 0
-        self.volatile = list(volatile)
-        self._base: Any = None
-        self._background: Any = None
-        self.moving: list[Artist] = []
-        self.set_moving(moving)
-        super().__init__(fig)
-
-    def set_moving(self, artists: list[Artist]) -> None:
-        """Replace the list of moving artists (e.g. after their axes were cleared and redrawn)."""
-        self.moving = list(artists)
-        if self.blit:
-            for a in self.moving:
-                a.set_animated(True)
-        self.invalidate()
-
-    def invalidate(self, partial: bool = False) -> None:
-        """The static part changed: re-render the volatile axes (``partial``) or everything."""
-        self._background = None
-        if not partial:
-            self._base = None
-
-    def refresh(self) -> None:
-        """Redraw after the moving artists were updated."""
-        if not self.blit:
-            super().refresh()
-            return
-        import io
-
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from PIL import Image
-
-        t = time.perf_counter()
-        canvas = self.fig.canvas
-        if not isinstance(canvas, FigureCanvasAgg):
-            canvas = FigureCanvasAgg(self.fig)
-        if self._background is not None:
-            canvas.restore_region(self._background)
-        else:
-            if self._base is None:
-                for ax in self.volatile:
-                    ax.set_visible(False)
-                try:
-                    canvas.draw()  # everything but the volatile axes and the animated artists
-                finally:
-                    for ax in self.volatile:
-                        ax.set_visible(True)
-                self._base = canvas.copy_from_bbox(self.fig.bbox)
-                self.full_redraws += 1
-            else:
-                canvas.restore_region(self._base)
-                self.partial_redraws += 1
-            for ax in self.volatile:
-                self.fig.draw_artist(ax)  # skips its animated children
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
-        for artist in self.moving:
-            self.fig.draw_artist(artist)
-        buf = io.BytesIO()
-        Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
-        self.widget.value = buf.getvalue()
-        self.refresh_count += 1
-        self.last_refresh_ms = (time.perf_counter() - t) * 1e3
 
 
 class LRExplorer:

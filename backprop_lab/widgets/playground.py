@@ -434,7 +434,11 @@ class Playground:
         self.ax_loss = self.fig.add_subplot(1, 2, 2)
         self._build_artists()
         self.fig.tight_layout()
-        self.view = FigureView(self.fig)
+        # blitting: the axes, the points' layout and the legend are rendered once; a refresh
+        # redraws the probability image, the points on it, the loss lines and the title; the
+        # loss axes alone are re-rendered when their (stepped) limits change
+        self.view = FigureView(self.fig, animated=self._animated_artists(),
+                               volatile=[self.ax_loss], overlay=[self.ax_loss.get_legend()])
         self._update_buttons()
         self.redraw(refresh=False)
         self.view.refresh()
@@ -474,8 +478,16 @@ class Playground:
         self.ax_loss.set_xlabel("step")
         self.ax_loss.set_ylabel("cross-entropy loss (log scale)")
         self.ax_loss.grid(alpha=0.3)
-        self.ax_loss.legend(loc="upper right")
+        self.ax_loss.legend(loc="upper right", framealpha=1.0)  # opaque: a blit overlay
         self._set_data_artists()
+
+    def _animated_artists(self) -> list[Any]:
+        """What changes on a training step, in drawing order (the image under the points and
+        the frame; the legend is an overlay pasted over the loss lines)."""
+        ax = self.ax_boundary
+        return [self.image, self.train_points, self.test_points, *ax.spines.values(),
+                self.diverged_text, ax.title, self.train_line, self.test_line,
+                *self.ax_loss.spines.values()]
 
     def _set_data_artists(self) -> None:
         """Point the data artists at the current model's data (after a rebuild)."""
@@ -501,9 +513,12 @@ class Playground:
         self.test_line.set_data(h.step, h.test_loss)
         losses = [v for v in (*h.train_loss, *h.test_loss) if math.isfinite(v) and v > 0]
         if losses:
+            # limits in steps (quarter decades, 1-1.5-2-3-4-5-6-8 × 10^k steps): the loss axes
+            # are re-rendered only when a limit moves, not on every training step
             lo, hi = min(losses), max(losses)
-            self.ax_loss.set_ylim(max(lo / 1.5, 1e-4), hi * 1.5)
-        self.ax_loss.set_xlim(0, max(50, h.step[-1]))
+            self.ax_loss.set_ylim(_log_step(max(lo / 1.5, 1e-4), down=True),
+                                  _log_step(min(hi * 1.5, 1e300), down=False))
+        self.ax_loss.set_xlim(0, _nice_ceil(max(50, h.step[-1])))
         s = m.settings
         self.ax_boundary.set_title(
             f"{s.dataset}, hidden {','.join(map(str, s.hidden)) or 'none'} ({s.activation}), "
@@ -614,6 +629,21 @@ class Playground:
             self.running = False
             self._update_buttons()
             self._show_status()
+
+
+def _log_step(x: float, down: bool) -> float:
+    """``x`` rounded down (or up) to a quarter decade: 10^(k/4)."""
+    k = math.log10(x) * 4
+    return 10.0 ** ((math.floor(k + 1e-9) if down else math.ceil(k - 1e-9)) / 4)
+
+
+def _nice_ceil(x: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k that is ≥ ``x`` (> 0)."""
+    scale = 10.0 ** math.floor(math.log10(x))
+    for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10):
+        if m * scale >= x * (1 - 1e-12):
+            return m * scale
+    return 10 * scale
 
 
 def _html(text: str) -> str:
