@@ -2,7 +2,9 @@
 
 Random MLPs in float64 (several activations and losses): outputs, loss, every parameter gradient
 and the input gradient agree with ``torch.autograd`` to 1e-12; every optimizer takes the same 50
-steps as its ``torch.optim`` counterpart. Skipped when torch is not installed.
+steps as its ``torch.optim`` counterpart. The torch copy of a model comes from
+:func:`backprop_lab.interop.to_torch`, the helper the lesson uses. Skipped when torch is not
+installed.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from backprop_lab.layers import LeakyReLU, Linear, ReLU, Sigmoid, Tanh  # noqa: E402
+from backprop_lab.interop import to_torch, torch_key  # noqa: E402
 from backprop_lab.losses import MSE, BCEWithLogits, SoftmaxCrossEntropy  # noqa: E402
-from backprop_lab.model import Sequential, mlp  # noqa: E402
+from backprop_lab.model import mlp  # noqa: E402
 from backprop_lab.optim import (  # noqa: E402
     SGD,
     Adadelta,
@@ -31,25 +33,6 @@ from backprop_lab.parameter import Point  # noqa: E402
 
 pytestmark = pytest.mark.torch
 torch.set_num_threads(1)
-
-
-def to_torch(net: Sequential):
-    """A float64 ``torch.nn.Sequential`` with the layers of ``net`` and a copy of its weights."""
-    layers = []
-    for layer in net.layers:
-        if isinstance(layer, Linear):
-            layers.append(torch.nn.Linear(layer.n_in, layer.n_out, dtype=torch.float64))
-        elif isinstance(layer, LeakyReLU):
-            layers.append(torch.nn.LeakyReLU(layer.alpha))
-        else:
-            layers.append({ReLU: torch.nn.ReLU, Tanh: torch.nn.Tanh, Sigmoid: torch.nn.Sigmoid}[
-                type(layer)]())
-    tnet = torch.nn.Sequential(*layers)
-    tnet.load_state_dict(
-        {k.replace(".W", ".weight").replace(".b", ".bias"): torch.from_numpy(v.copy())
-         for k, v in net.state_dict().items()}
-    )
-    return tnet
 
 
 def _problem(loss_name: str, rng: np.random.Generator, m: int, k: int):
@@ -89,7 +72,7 @@ def test_gradients_equal_torch(activation: str, loss_name: str, seed: int) -> No
     np.testing.assert_allclose(dX, Xt.grad.numpy(), rtol=0, atol=1e-12)
     pairs = list(zip(net.parameters(), tnet.named_parameters(), strict=True))
     for p, (tname, tp) in pairs:
-        assert p.name.replace(".W", ".weight").replace(".b", ".bias") == tname
+        assert torch_key(net, p.name) == tname
         assert p.grad.shape == tuple(tp.grad.shape)
         np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=0, atol=1e-12, err_msg=p.name)
 
