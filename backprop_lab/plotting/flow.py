@@ -136,7 +136,8 @@ def plot_flow_comparison(
         ax.set_title(QUANTITIES[q], fontsize=10)
         depth = max(len(s.layers) for s in stats.values())
         ax.set_xticks(np.arange(1, depth + 1, max(1, depth // 10)))
-    axes[0].legend(fontsize=8)
+    # one legend beside the panels, so that it never hides a line
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right center", fontsize=8)
     if title:
         fig.suptitle(title, fontsize=11)
     return fig

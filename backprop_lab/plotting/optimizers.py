@@ -191,7 +191,10 @@ def plot_race(result: RaceResult, frame: int | None = None, width: float = 11.0,
     plot = RacePlot(fig)
     plot.draw_surface(result.surface)
     plot.set_race(result, result.surface)
-    plot.show_frame(result, result.steps if frame is None else frame)
+    frame = result.steps if frame is None else frame
+    plot.show_frame(result, frame)
+    if plot.status.get_text() == f"step {frame} of {result.steps}":
+        plot.status.set_text("")  # the loss panel's title already says it; keep problems only
     return fig
 
 
