@@ -146,13 +146,6 @@ MISTAKES = [
 # -- errors in the student's code ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("check, reference", REFERENCES, ids=lambda x: getattr(x, "__name__", ""))
-def test_reference_passes(check, reference, capsys):
-    check(reference)
-    out = capsys.readouterr().out
-    assert "checks passed" in out and "✓" in out
-
-
 def test_the_library_relative_error_passes(capsys):
     from backprop_lab.gradcheck import relative_error as library
 
@@ -163,21 +156,6 @@ def test_the_library_relative_error_passes(capsys):
 def test_is_diverging_accepts_numpy_bools(capsys):
     check_is_diverging(lambda losses: ~np.all(np.isfinite(losses)) | (losses[-1] > losses[0]))
     assert "checks passed" in capsys.readouterr().out
-
-
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@pytest.mark.parametrize("check, wrong, hint", MISTAKES,
-                         ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(MISTAKES)])
-def test_mistake_fails_with_its_hint(check, wrong, hint, capsys):
-    with pytest.raises(AssertionError) as info:
-        check(wrong)
-    assert hint in str(info.value)
-    assert "passed" not in capsys.readouterr().out
-
-
-def test_every_check_has_three_mistakes():
-    for check in CHECKS:
-        assert sum(c is check for c, _, _ in MISTAKES) >= 3, check.__name__
 
 
 def test_transposed_dw_on_a_non_square_layer_is_a_shape_error():
@@ -194,25 +172,3 @@ def test_relative_error_division_by_zero_is_chained():
     with pytest.raises(CheckFailure) as info:
         check_relative_error(re_no_floor)
     assert isinstance(info.value.__cause__, FloatingPointError)
-
-
-@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
-def test_raising_function_is_chained(check):
-    def broken(*args):
-        return 1 / 0
-
-    with pytest.raises(CheckFailure) as info:
-        check(broken)
-    assert isinstance(info.value.__cause__, ZeroDivisionError)
-    assert "ZeroDivisionError" in str(info.value)
-
-
-@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
-def test_stub_is_not_implemented_yet(check, capsys):
-    def stub(*args):
-        raise NotImplementedError()
-
-    with pytest.raises(AssertionError, match="not implemented yet") as info:
-        check(stub)
-    assert isinstance(info.value.__cause__, NotImplementedError)
-    assert "passed" not in capsys.readouterr().out
