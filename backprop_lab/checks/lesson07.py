@@ -37,7 +37,7 @@ def check_centre(centre: Callable) -> None:
     out = c.call(Xtr, Xte, label="X_train (6, 4), X_test (3, 4) with pixels in [0, 1]")
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         c.fail(f"expected a pair (X_train_centred, X_test_centred), got {type(out).__name__}",
-               hint="return both centred arrays: return X_train - mu, X_test - mu")
+               hint="return both centred arrays as a pair: (training images, test images)")
     c.ok("returns a pair")
     A, B = out
     mu = Xtr.mean(axis=0)

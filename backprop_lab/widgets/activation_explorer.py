@@ -263,11 +263,10 @@ class ActivationExplorer:
         return self._status
 
     def _show_status(self, text: str | None = None) -> None:
-        import html
+        from backprop_lab.widgets.base import status_html
 
         self._status = self.result.status if text is None else text
-        self.status_box.value = ("<pre style='margin:0; line-height:1.35'>"
-                                 + html.escape(self._status) + "</pre>")
+        self.status_box.value = status_html(self._status)
 
     def _on_change(self, _change: dict) -> None:
         try:

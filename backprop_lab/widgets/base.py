@@ -250,3 +250,28 @@ def timed(fn: Callable[[], object]) -> float:
     t = time.perf_counter()
     fn()
     return (time.perf_counter() - t) * 1e3
+
+
+def status_html(text: str) -> str:
+    """A widget's status text as HTML for an ``ipywidgets.HTML`` (kept verbatim, line breaks too)."""
+    import html
+
+    return "<pre style='margin:0; line-height:1.35'>" + html.escape(text) + "</pre>"
+
+
+def clean_whole_number(value: object, name: str, lo: int, hi: int, notes: list[str]) -> int:
+    """``value`` as an int in [lo, hi]; anything else is clamped and explained in ``notes``."""
+    import math
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        notes.append(f"{name} must be a whole number >= {lo} (got {value!r}); using {lo}")
+        return lo
+    n = int(round(value))
+    if n < lo:
+        notes.append(f"{name} must be >= {lo} (got {value!r}); using {lo}")
+        return lo
+    if n > hi:
+        notes.append(f"{name} {n} above {hi}; using {hi}")
+        return hi
+    return n

@@ -29,7 +29,6 @@ from __future__ import annotations
 import cmath
 import dataclasses
 import math
-import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -255,17 +254,9 @@ def _clean_lr(lr: Any, notes: list[str]) -> float:
 
 
 def _clean_steps(steps: Any, notes: list[str]) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Real) or not math.isfinite(steps):
-        notes.append(f"steps must be a whole number >= 1 (got {steps!r}); using 1")
-        return 1
-    n = int(round(steps))
-    if n < 1:
-        notes.append(f"steps must be >= 1 (got {steps!r}); using 1")
-        return 1
-    if n > STEPS_MAX:
-        notes.append(f"steps {n} above {STEPS_MAX}; using {STEPS_MAX}")
-        return STEPS_MAX
-    return n
+    from backprop_lab.widgets.base import clean_whole_number
+
+    return clean_whole_number(steps, "steps", 1, STEPS_MAX, notes)
 
 
 def _clean_start(start: Any, surface: Surface, notes: list[str]) -> tuple[float, float]:

@@ -174,17 +174,9 @@ class RaceResult:
 
 
 def _clean_steps(steps: Any, notes: list[str]) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Real) or not math.isfinite(steps):
-        notes.append(f"steps must be a whole number >= 1 (got {steps!r}); using 1")
-        return 1
-    n = int(round(steps))
-    if n < 1:
-        notes.append(f"steps must be >= 1 (got {steps!r}); using 1")
-        return 1
-    if n > STEPS_MAX:
-        notes.append(f"steps {n} above {STEPS_MAX}; using {STEPS_MAX}")
-        return STEPS_MAX
-    return n
+    from backprop_lab.widgets.base import clean_whole_number
+
+    return clean_whole_number(steps, "steps", 1, STEPS_MAX, notes)
 
 
 def _clean_start(start: Any, surface: Surface, notes: list[str]) -> tuple[float, float]:
