@@ -81,3 +81,31 @@ def test_wheel_carries_lessons_and_exercises_not_solutions(tmp_path):
     assert {Path(n).name for n in exercises} == {p.name for p in (REPO / "exercises").glob("*.ipynb")}
     assert not [n for n in names if "solutions" in n or ".ipynb_checkpoints" in n]
     assert "backprop_lab/datasets/mnist/train-images-idx3-ubyte.gz" in names
+
+
+@pytest.mark.slow
+def test_start_works_from_the_installed_wheel(tmp_path):
+    """Install the wheel (without dependencies) into a folder that shadows the checkout, then run
+    ``python -m backprop_lab start --no-launch``: the notebooks must come out of the wheel."""
+    import os
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(tmp_path / "dist"), str(REPO)], check=True)
+    wheel = next((tmp_path / "dist").glob("backprop_lab-*.whl"))
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                    str(site), str(wheel)], check=True)
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    where = subprocess.run([sys.executable, "-c", "import backprop_lab.course as c; "
+                            "print(c.course_source())"], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert Path(where) == site / "backprop_lab" / "course_files"
+    out = subprocess.run([sys.executable, "-m", "backprop_lab", "start", "course", "--no-launch"],
+                         env=env, cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert "notebook(s) added" in out
+    copied = {p.relative_to(tmp_path / "course").as_posix()
+              for p in (tmp_path / "course").rglob("*.ipynb")}
+    expected = {f"{folder}/{p.name}" for folder in ("lessons", "exercises")
+                for p in (REPO / folder).glob("*.ipynb")}
+    assert copied == expected
+
