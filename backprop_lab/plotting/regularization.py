@@ -14,12 +14,26 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 __all__ = ["plot_gap", "plot_runs", "plot_weight_norms", "plot_mean_convergence"]
 
 
 def _epochs(history: Any) -> np.ndarray:
     return np.arange(1, len(history.train_loss) + 1)
+
+
+def _plain_log_ticks(ax: Any) -> None:
+    """On a log y-axis spanning less than 20x, label ticks as plain numbers (0.4, 0.6, 1, 1.5)
+    instead of matplotlib's 4×10⁻¹; wider ranges keep the default decade labels."""
+    lo, hi = ax.get_ylim()
+    if hi / lo >= 20:
+        return
+    exps = range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+    ticks = [m * 10.0**e for e in exps for m in (1, 1.5, 2, 3, 4, 6, 8) if lo <= m * 10.0**e <= hi]
+    ax.set_yticks(ticks)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def plot_gap(history: Any, title: str | None = None) -> Figure:
@@ -84,6 +98,7 @@ def plot_runs(
             ax_acc.plot(k + 1, h.val_acc[k], "o", color=color, markersize=8,
                         markeredgecolor="black", label=f"{name}: restored epoch {k + 1}")
     ax_loss.set_yscale("log")
+    _plain_log_ticks(ax_loss)
     ax_loss.set_ylabel("cross-entropy (log scale)")
     ax_loss.set_title("loss: validation (solid), training (dotted)" if train
                       else "validation loss", fontsize=10)
