@@ -10,10 +10,18 @@ Starts JupyterLab on 127.0.0.1 (a free port, a random token) with a temporary co
 * lesson 06, playground: focus the Step button, press Enter a few times; the boundary image must
   change and the status line must count the steps.
 
+Lesson 03 runs a second time in Notebook 7 (the ``notebook`` package, started the same way: its
+own server, token and copy of ``lessons/``), which shares JupyterLab's menus, notebook widget and
+``window.jupyterapp``, so the same helpers drive both: Run All Cells, no errors, dragging the α
+handle with the mouse changes the figure, then the keyboard check above. Notebook 7.6 hands
+ArrowRight to its notebook shortcuts before the slider (``NB7_ARROW_KEY_PROBLEM``): when exactly
+that happens the test is reported as xfail, any other failure fails it. Skipped when ``notebook``
+>= 7 is not installed.
+
 The browser-side latency from the key press to the new figure (``keydown`` timestamp → the
 image's ``src`` set → the new PNG decoded, timestamps taken in the page) is printed as median and
 p90 (run with ``-s``); only a generous bound is asserted, as the machine is shared. Screenshots go
-to ``test-artifacts/`` (gitignored).
+to ``test-artifacts/`` (gitignored; the Notebook 7 ones start with ``nb7_``).
 
 When a lesson notebook is missing (not committed yet) the test writes a small notebook that
 imports the widget and shows it, and drives that instead.
@@ -81,18 +89,36 @@ LAB_SETTINGS = {
 
 
 # ------------------------------------------------------------------------------------------------
-# the JupyterLab server
+# the Jupyter server (JupyterLab or Notebook 7)
+
+
+@dataclass(frozen=True)
+class Frontend:
+    """A Jupyter front end: how to start it and where it shows a notebook."""
+
+    title: str
+    module: str  # started as ``python -m <module>``
+    app_class: str  # the traitlets class of its options (settings dir, window.jupyterapp)
+    notebook_path: str  # the page of one notebook; ``{name}`` is the file name
+
+    def notebook_url(self, server: JupyterServer, name: str) -> str:
+        return server.url(self.notebook_path.format(name=name))
+
+
+JUPYTERLAB = Frontend("JupyterLab", "jupyterlab", "LabApp", "lab/tree/{name}")
+NOTEBOOK7 = Frontend("Notebook 7", "notebook", "JupyterNotebookApp", "notebooks/{name}")
 
 
 @dataclass
-class LabServer:
-    """A running JupyterLab: ``url(path)`` gives an address with the token."""
+class JupyterServer:
+    """A running JupyterLab or Notebook 7: ``url(path)`` gives an address with the token."""
 
     proc: subprocess.Popen
     port: int
     token: str
     root: Path
     log: Path
+    frontend: Frontend = JUPYTERLAB
 
     def url(self, path: str = "lab") -> str:
         return f"http://127.0.0.1:{self.port}/{path}?token={self.token}"
@@ -133,8 +159,10 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def start_lab(root: Path, workdir: Path, timeout: float = 90.0) -> LabServer:
-    """Start ``python -m jupyterlab`` on 127.0.0.1 serving ``root``; wait until it answers."""
+def start_jupyter(root: Path, workdir: Path, frontend: Frontend = JUPYTERLAB,
+                  timeout: float = 90.0) -> JupyterServer:
+    """Start ``python -m jupyterlab`` (or ``notebook``) on 127.0.0.1 serving ``root``; wait until
+    it answers."""
     token = secrets.token_hex(16)
     port = _free_port()
     settings = workdir / "lab-settings"
@@ -154,9 +182,10 @@ def start_lab(root: Path, workdir: Path, timeout: float = 90.0) -> LabServer:
         MKL_NUM_THREADS="1",
         PYTHONUNBUFFERED="1",
     )
-    log = workdir / "jupyterlab.log"
+    log = workdir / f"{frontend.module}.log"
+    app = frontend.app_class
     cmd = [
-        sys.executable, "-m", "jupyterlab",
+        sys.executable, "-m", frontend.module,
         "--no-browser",
         "--allow-root",
         "--ServerApp.ip=127.0.0.1",
@@ -165,18 +194,22 @@ def start_lab(root: Path, workdir: Path, timeout: float = 90.0) -> LabServer:
         f"--ServerApp.token={token}",
         f"--ServerApp.root_dir={root}",
         "--ServerApp.open_browser=False",
-        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: kernel state, read-backs
-        f"--LabApp.user_settings_dir={settings}",
-        f"--LabApp.workspaces_dir={workdir / 'workspaces'}",
+        f"--{app}.expose_app_in_browser=True",  # window.jupyterapp: kernel state, read-backs
     ]
+    # Notebook 7 runs inside a server that also loads JupyterLab, whose handlers answer
+    # /lab/api/settings and /lab/api/workspaces for both front ends: set the dirs on both apps
+    for cls in dict.fromkeys(["LabApp", app]):
+        cmd += [f"--{cls}.user_settings_dir={settings}",
+                f"--{cls}.workspaces_dir={workdir / 'workspaces'}"]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
-    server = LabServer(proc, port, token, root, log)
+    server = JupyterServer(proc, port, token, root, log, frontend)
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            raise RuntimeError(f"{frontend.title} exited with {proc.returncode}:\n"
+                               f"{log.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(server.url("api/status"), timeout=2) as r:
                 if r.status == 200:
@@ -184,13 +217,13 @@ def start_lab(root: Path, workdir: Path, timeout: float = 90.0) -> LabServer:
         except (urllib.error.URLError, OSError):
             pass
         if time.monotonic() > deadline:
-            stop_lab(server)
-            raise RuntimeError(f"JupyterLab did not answer in {timeout:.0f} s:\n"
+            stop_jupyter(server)
+            raise RuntimeError(f"{frontend.title} did not answer in {timeout:.0f} s:\n"
                                f"{log.read_text()[-3000:]}")
         time.sleep(0.3)
 
 
-def stop_lab(server: LabServer) -> None:
+def stop_jupyter(server: JupyterServer) -> None:
     """Terminate the server's process group and every process it started (kernels), by pid."""
     pids = _descendants(server.proc.pid)
     with contextlib.suppress(ProcessLookupError):
@@ -249,17 +282,34 @@ PG_FALLBACK = ["from backprop_lab.widgets.playground import Playground", "Playgr
 # fixtures
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
-    work = tmp_path_factory.mktemp("e2e")
+@contextlib.contextmanager
+def serve_lessons(tmp_path_factory: pytest.TempPathFactory,
+                  frontend: Frontend) -> Iterator[JupyterServer]:
+    """``frontend`` serving a temporary copy of ``lessons/``; stopped (kernels too) on exit."""
+    work = tmp_path_factory.mktemp(f"e2e-{frontend.module}")
     root = work / "lessons"
     shutil.copytree(REPO / "lessons", root,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    server = start_lab(root, work)
+    server = start_jupyter(root, work, frontend)
     try:
         yield server
     finally:
-        stop_lab(server)
+        stop_jupyter(server)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
+    with serve_lessons(tmp_path_factory, JUPYTERLAB) as server:
+        yield server
+
+
+@pytest.fixture()
+def nb7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
+    """A Notebook 7 server, for its one test (stopped right after it)."""
+    pytest.importorskip("notebook", minversion="7",
+                        reason="the Notebook 7 test needs the notebook package, version 7 or later")
+    with serve_lessons(tmp_path_factory, NOTEBOOK7) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -305,12 +355,15 @@ def _artifacts() -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-# driving JupyterLab
+# driving JupyterLab and Notebook 7 (the same notebook widget, menus and window.jupyterapp)
 
 
-def open_notebook(page: sync_api.Page, lab: LabServer, name: str) -> None:
-    """Open ``name`` in JupyterLab and wait for its kernel to be idle."""
-    page.goto(lab.url(f"lab/tree/{name}") + "&reset")  # a fresh workspace: only this notebook
+def open_notebook(page: sync_api.Page, server: JupyterServer, name: str) -> None:
+    """Open ``name`` in the server's front end and wait for its kernel to be idle."""
+    url = server.frontend.notebook_url(server, name)
+    if server.frontend is JUPYTERLAB:
+        url += "&reset"  # a fresh workspace: only this notebook
+    page.goto(url)
     page.wait_for_function(
         """(name) => {
             const app = window.jupyterapp;
@@ -490,58 +543,97 @@ def _needs_module(name: str) -> None:
         pytest.skip(f"{name} is not in the package yet")
 
 
-def test_lr_explorer_slider_in_jupyterlab(lab: LabServer, page: sync_api.Page) -> None:
-    _needs_module("backprop_lab.widgets.lr_explorer")
-    name = lesson_or_fallback(lab.root, "03_gradient_descent.ipynb", LR_MARKER, LR_FALLBACK)
-    open_notebook(page, lab, name)
+def open_and_run(page: sync_api.Page, server: JupyterServer, lesson: str, marker: str,
+                 fallback: list[str]) -> str:
+    """Open ``lesson`` (or its fallback) in ``server``'s front end, Run All Cells from the menu and
+    check that no cell raised. Returns the notebook's name."""
+    name = lesson_or_fallback(server.root, lesson, marker, fallback)
+    open_notebook(page, server, name)
     seconds = run_all_cells(page)
-    print(f"\n{name}: Run All Cells took {seconds:.1f} s")
+    print(f"\n{server.frontend.title}, {name}: Run All Cells took {seconds:.1f} s")
     assert error_outputs(page) == []
+    return name
 
-    cell = widget_cell(page, LR_MARKER)
-    cell.scroll_into_view_if_needed()
-    out = cell.locator(".jp-OutputArea-output").last
-    img = out.locator("img.widget-image").first
-    slider = out.locator(".widget-slider", has_text="α").first
-    handle = slider.locator(".noUi-handle").first
-    readout = slider.locator(".widget-readout").first
-    out.screenshot(path=str(ARTIFACTS / "lr_explorer_before.png"))
 
+@dataclass
+class LRView:
+    """The learning-rate explorer's output in the page: its figure and its α slider."""
+
+    out: sync_api.Locator
+    img: sync_api.Locator
+    handle: sync_api.Locator
+    readout: sync_api.Locator
+
+    @classmethod
+    def find(cls, page: sync_api.Page) -> LRView:
+        cell = widget_cell(page, LR_MARKER)
+        cell.scroll_into_view_if_needed()
+        out = cell.locator(".jp-OutputArea-output").last
+        slider = out.locator(".widget-slider", has_text="α").first
+        return cls(out, out.locator("img.widget-image").first,
+                   slider.locator(".noUi-handle").first, slider.locator(".widget-readout").first)
+
+
+def lr_value(page: sync_api.Page) -> float:
+    text = kernel_eval(page, "print(explorer.lr.value)").strip()
+    assert not text.startswith("ERROR"), text
+    return float(text)
+
+
+def check_lr_arrow_keys(page: sync_api.Page, view: LRView, shots: str = "") -> None:
+    """ArrowRight on the focused α slider raises the learning rate and changes the figure and
+    the status line, each press in a bounded time. Screenshots: ``{shots}lr_explorer_*.png``."""
+    view.out.scroll_into_view_if_needed()
+    view.out.screenshot(path=str(ARTIFACTS / f"{shots}lr_explorer_before.png"))
     status0 = kernel_eval(page, "print(explorer.status_text)").strip()
-    lr0 = kernel_eval(page, "print(explorer.lr.value)").strip()
-    readout0, src0, pixels0 = readout.inner_text(), img_src(img), img_digest(img)
+    lr0 = lr_value(page)
+    readout0, src0, pixels0 = view.readout.inner_text(), img_src(view.img), img_digest(view.img)
     assert status0 and not status0.startswith("ERROR"), status0
 
-    img.evaluate(RECORDER_JS)
-    handle.focus()
-    lat = press_and_time(page, handle, "ArrowRight", presses=8)
+    view.img.evaluate(RECORDER_JS)
+    view.handle.focus()
+    lat = press_and_time(page, view.handle, "ArrowRight", presses=8)
     print(lat.summary("learning-rate explorer"))
     print("kernel side, last change: " + kernel_eval(page, LR_KERNEL_TIMES).strip())
 
     status1 = kernel_eval(page, "print(explorer.status_text)").strip()
-    lr1 = kernel_eval(page, "print(explorer.lr.value)").strip()
-    readout1 = readout.inner_text()
-    out.screenshot(path=str(ARTIFACTS / "lr_explorer_after.png"))
-    page.screenshot(path=str(ARTIFACTS / "lr_explorer_page.png"))
+    lr1 = lr_value(page)
+    readout1 = view.readout.inner_text()
+    view.out.screenshot(path=str(ARTIFACTS / f"{shots}lr_explorer_after.png"))
+    page.screenshot(path=str(ARTIFACTS / f"{shots}lr_explorer_page.png"))
     print(f"α {lr0} -> {lr1} (readout {readout0} -> {readout1})\nstatus before: {status0}\n"
           f"status after:  {status1}")
 
-    assert float(lr1) > float(lr0), "ArrowRight did not raise the learning rate"
+    assert lr1 > lr0, "ArrowRight did not raise the learning rate"
     assert readout1 != readout0
-    assert img_src(img) != src0
-    assert img_digest(img) != pixels0, "the figure's pixels did not change"
+    assert img_src(view.img) != src0
+    assert img_digest(view.img) != pixels0, "the figure's pixels did not change"
     assert status1 != status0, "the status line did not change"
     assert error_outputs(page) == []
     assert statistics.median(lat.shown) < LATENCY_LIMIT_MS, lat.summary("learning-rate explorer")
 
 
-def test_playground_step_in_jupyterlab(lab: LabServer, page: sync_api.Page) -> None:
+def drag_handle(page: sync_api.Page, handle: sync_api.Locator, dx: float) -> None:
+    """Drag a slider's handle ``dx`` pixels to the side with the mouse."""
+    handle.scroll_into_view_if_needed()
+    box = handle.bounding_box()
+    assert box, "the slider handle is not shown"
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y, steps=6)
+    page.mouse.up()
+
+
+def test_lr_explorer_slider_in_jupyterlab(lab: JupyterServer, page: sync_api.Page) -> None:
+    _needs_module("backprop_lab.widgets.lr_explorer")
+    open_and_run(page, lab, "03_gradient_descent.ipynb", LR_MARKER, LR_FALLBACK)
+    check_lr_arrow_keys(page, LRView.find(page))
+
+
+def test_playground_step_in_jupyterlab(lab: JupyterServer, page: sync_api.Page) -> None:
     _needs_module("backprop_lab.widgets.playground")
-    name = lesson_or_fallback(lab.root, "06_mlp_from_scratch.ipynb", PG_MARKER, PG_FALLBACK)
-    open_notebook(page, lab, name)
-    seconds = run_all_cells(page)
-    print(f"\n{name}: Run All Cells took {seconds:.1f} s")
-    assert error_outputs(page) == []
+    open_and_run(page, lab, "06_mlp_from_scratch.ipynb", PG_MARKER, PG_FALLBACK)
 
     cell = widget_cell(page, PG_MARKER)
     cell.scroll_into_view_if_needed()
@@ -570,3 +662,66 @@ def test_playground_step_in_jupyterlab(lab: LabServer, page: sync_api.Page) -> N
     assert img_digest(img) != pixels0, "the boundary image's pixels did not change"
     assert error_outputs(page) == []
     assert statistics.median(lat.shown) < LATENCY_LIMIT_MS, lat.summary("playground Step")
+
+
+#: Notebook 7 (7.6) creates its app without Lumino's ``bubblingKeydown`` (JupyterLab passes
+#: ``bubblingKeydown: true``), so its shortcuts see a key press before the focused widget does:
+#: ArrowRight, bound to notebook:move-cursor-heading-below-or-expand in command mode, moves the
+#: active cell to the next heading and takes the focus off the slider, whose value stays.
+NB7_ARROW_KEY_PROBLEM = (
+    "Notebook 7 runs its notebook shortcuts before the focused widget sees the key "
+    "(no bubblingKeydown): ArrowRight on the α slider moved the active cell to the next heading "
+    "instead of raising α"
+)
+
+#: where the focus is: the active cell's index and the focused element's classes
+FOCUS_JS = """() => [window.jupyterapp.shell.currentWidget.content.activeCellIndex,
+                     document.activeElement ? document.activeElement.className : '']"""
+
+
+def test_lr_explorer_slider_in_notebook7(nb7: JupyterServer, page: sync_api.Page) -> None:
+    """The course in Notebook 7 (``jupyter notebook``): lesson 03 at /notebooks/..., Run All
+    Cells from its menu bar, the α slider dragged with the mouse, then the keyboard check of the
+    JupyterLab test (expected to fail while Notebook 7 takes ArrowRight: see NB7_ARROW_KEY_PROBLEM)."""
+    _needs_module("backprop_lab.widgets.lr_explorer")
+    t = time.monotonic()
+    open_and_run(page, nb7, "03_gradient_descent.ipynb", LR_MARKER, LR_FALLBACK)
+    app = page.evaluate("() => [window.jupyterapp.name, window.jupyterapp.version]")
+    assert app[0] == "Jupyter Notebook" and app[1].startswith("7."), f"not Notebook 7: {app}"
+    view = LRView.find(page)
+
+    # the mouse: drag α's handle to the right; a new figure must come
+    lr0, src0, pixels0 = lr_value(page), img_src(view.img), img_digest(view.img)
+    view.img.evaluate(RECORDER_JS)
+    drag_handle(page, view.handle, 12)
+    page.wait_for_function("() => window.__e2e.loads.length > 0", timeout=10_000)
+    page.wait_for_timeout(400)  # continuous_update: let the last value's figure arrive
+    lr1 = lr_value(page)
+    view.out.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "nb7_lr_explorer_page.png"))
+    print(f"mouse drag: α {lr0:.4g} -> {lr1:.4g}")
+    assert lr1 > lr0, "dragging the α handle right did not raise the learning rate"
+    assert img_src(view.img) != src0
+    assert img_digest(view.img) != pixels0, "the figure's pixels did not change"
+    assert error_outputs(page) == []
+
+    # the keyboard: one ArrowRight on the focused handle, then the JupyterLab test's checks
+    view.handle.focus()
+    cell0, _ = page.evaluate(FOCUS_JS)
+    loads = page.evaluate("() => window.__e2e.loads.length")
+    view.handle.press("ArrowRight")
+    page.wait_for_function(
+        """(n) => window.__e2e.loads.length > n
+                  || !document.activeElement.classList.contains('noUi-handle')""",
+        arg=loads, timeout=10_000,
+    )
+    page.wait_for_timeout(300)
+    cell1, focused = page.evaluate(FOCUS_JS)
+    lr2 = lr_value(page)
+    print(f"ArrowRight: α {lr1:.4g} -> {lr2:.4g}, active cell {cell0} -> {cell1}, "
+          f"focus on {focused!r}")
+    print(f"Notebook 7 test (page load to the keyboard check) took {time.monotonic() - t:.1f} s")
+    if lr2 == lr1 and cell1 != cell0 and "jp-MarkdownCell" in focused:
+        page.screenshot(path=str(ARTIFACTS / "nb7_lr_explorer_arrowkey.png"))
+        pytest.xfail(NB7_ARROW_KEY_PROBLEM)
+    check_lr_arrow_keys(page, view, shots="nb7_")
