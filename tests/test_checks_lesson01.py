@@ -88,6 +88,19 @@ def relu_inplace(z):
     return z
 
 
+def min_shift_softmax(Z):  # shifts by the row minimum: overflows when a row spans ±1000
+    e = np.exp(Z - Z.min(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def stable_column_softmax(Z):
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def clipped_sigmoid(z):  # fine in float64, overflows in float32
+    return 1 / (1 + np.exp(-np.clip(z, -500, 500)))
+
 MISTAKES = [
     (check_sigmoid, lambda z: 1 / (1 + np.exp(z)), "the exponent needs a minus sign"),
     (check_sigmoid, lambda z: 1 / (1 - np.exp(-z)), "not 1 − e^(−z)"),
@@ -121,6 +134,9 @@ MISTAKES = [
     (check_layer_forward, lambda A, W, b: (A @ W.T + b).T, "the shape is transposed"),
     (check_layer_forward, lambda A, W, b: A.astype(np.float64) @ W.T + b,
      "has dtype float64, expected float32"),
+    (check_softmax, min_shift_softmax, "the maximum, not the minimum"),
+    (check_softmax, stable_column_softmax, "you normalised each column"),
+    (check_sigmoid, clipped_sigmoid, "clipping z to ±500 is not enough"),
 ]
 
 

@@ -92,6 +92,21 @@ def best_step_wrong_error(H):
     return best_step_size(H)
 
 
+def path_stops_early(a, x0, lr, n_steps):  # gives up once |x| is large
+    path = gd_path(a, x0, lr, n_steps)
+    big = np.flatnonzero(np.abs(path) > 1e6)
+    return path[: big[0]] if big.size else path
+
+
+def best_step_allows_zero(H):  # accepts a singular H (eigenvalue 0)
+    H = np.asarray(H, dtype=float)
+    if H.shape != (2, 2) or not np.allclose(H, H.T):
+        raise ValueError("H must be a symmetric 2×2 matrix")
+    lam = np.linalg.eigvalsh(H)
+    if lam[0] < 0:
+        raise ValueError("H must not have negative eigenvalues")
+    return 2.0 / (lam[0] + lam[1])
+
 MISTAKES = [
     (check_gd_step, lambda t, g, lr: t + lr * g, "you stepped uphill"),
     (check_gd_step, lambda t, g, lr: t - g, "the learning rate η is missing"),
@@ -120,6 +135,8 @@ MISTAKES = [
     (check_best_step_size, lambda H: 2 / math.sqrt(np.linalg.det(H)), "not their product"),
     (check_best_step_size, best_step_no_validation, "instead of raising ValueError"),
     (check_best_step_size, best_step_wrong_error, "should raise a ValueError"),
+    (check_gd_path, path_stops_early, "do not stop when |x| grows"),
+    (check_best_step_size, best_step_allows_zero, "an eigenvalue 0"),
 ]
 
 # -- errors in the student's code ----------------------------------------------------------------------

@@ -190,6 +190,17 @@ def backward_only_root(root):
     root._backward()
 
 
+def backward_breadth_first(root):  # outwards from the root, each node once: not topological
+    root.grad = 1.0
+    queue, seen = [root], set()
+    while queue:
+        v = queue.pop(0)
+        if v not in seen:
+            seen.add(v)
+            v._backward()
+            queue.extend(v._prev)
+
+
 MISTAKES = [
     (check_value_add, binary(add, lambda x, y, g: (g, g), assign=True), "use += in _backward"),
     (check_value_add, binary(add, lambda x, y, g: (1.0, 1.0)), "multiply the local derivatives "
@@ -223,6 +234,7 @@ MISTAKES = [
     (check_backward, backward_forward_order, "in reverse topological order (the root first)"),
     (check_backward, backward_unseeded, "start with root.grad = 1"),
     (check_backward, backward_only_root, "only the root's _backward() had an effect"),
+    (check_backward, backward_breadth_first, "paths of different lengths"),
 ]
 
 # -- errors in the student's code ----------------------------------------------------------------------

@@ -104,6 +104,20 @@ def gc_one_dimensional(f, grad_f, x, h=1e-5):  # perturbs all entries at once
     return float(np.max(np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), 1e-8)))
 
 
+def gc_float32_copy(f, grad_f, x, h=1e-5):  # perturbs a copy in x's own dtype
+    x = x.copy()
+    a = grad_f(x)
+    n = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        fp = f(x)
+        x[i] = old - h
+        fm = f(x)
+        x[i] = old
+        n[i] = (fp - fm) / (2 * h)
+    return float(np.max(np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), 1e-8)))
+
 MISTAKES = [
     (check_delta_softmax_ce, lambda P, Y: P - Y, "the 1/m is missing"),
     (check_delta_softmax_ce, lambda P, Y: (Y - P) / len(P), "wrong sign"),
@@ -132,6 +146,7 @@ MISTAKES = [
     (check_gradient_check, gc_no_floor, "The denominator has a floor"),
     (check_gradient_check, gc_in_place, "argument 3 was changed in place"),
     (check_gradient_check, gc_one_dimensional, "perturb one entry at a time"),
+    (check_gradient_check, gc_float32_copy, "perturb a float64 copy"),
 ]
 
 # -- errors in the student's code ----------------------------------------------------------------------

@@ -32,7 +32,9 @@ def train_epochs(net, loss, X, y, lr, epochs, batch_size, seed, *, kind=""):
             batch_losses.append(value)
             net.backward(loss.backward())
             for p in net.parameters():
-                if kind == "copy_update":
+                if kind == "reassign":
+                    p.value -= lr * p.grad  # raises AttributeError: Parameter.value has no setter
+                elif kind == "copy_update":
                     p.value.copy() - lr * p.grad  # noqa: B018  (a result that is thrown away)
                 elif kind == "ascent":
                     p.value[...] += lr * p.grad
@@ -96,11 +98,14 @@ MISTAKES = [
     (check_train_epochs, _train("ascent"), "step against the gradient"),
     (check_train_epochs, _train("per_batch"), "one per batch"),
     (check_train_epochs, _train("copy_update"), "update them in place"),
+    (check_train_epochs, _train("reassign"), "p.value cannot be reassigned"),
     (check_train_epochs, lambda *a: None, "return the list of epoch losses"),
     (check_predict, lambda net, X: net.forward(X).argmin(axis=1), "not the smallest"),
     (check_predict, lambda net, X: net.forward(X).argmax(axis=0), "axis=1"),
     (check_predict, lambda net, X: net.forward(X).max(axis=1), "not the largest values (max)"),
     (check_predict, lambda net, X: _softmax(net.forward(X)), "not the outputs or probabilities"),
+    (check_predict, lambda net, X: (np.exp(net.forward(X)) / np.exp(net.forward(X)).sum(1, keepdims=True)
+                                    ).argmax(axis=1), "e^1000 overflows"),
     (check_accuracy, lambda net, X, y: 100 * accuracy(net, X, y), "not a percentage"),
     (check_accuracy, lambda net, X, y: float(np.sum(predict(net, X) == y)),
      "divide the number of correct rows"),

@@ -96,6 +96,17 @@ def pca_zero_for_empty(C):
     return np.diag(C) / np.maximum(rows, 1)
 
 
+def worst_reversed_ties(P, y, n):  # reverses an ascending stable sort: ties come out backwards
+    pred = P.argmax(axis=1)
+    wrong = np.flatnonzero(pred != y)
+    return wrong[np.argsort(P[wrong, pred[wrong]], kind="stable")[::-1]][:n]
+
+
+def centre_standardised(X_train, X_test):
+    mu, sd = X_train.mean(axis=0), X_train.std(axis=0)
+    with np.errstate(all="ignore"):
+        return (X_train - mu) / sd, (X_test - mu) / sd
+
 MISTAKES = [
     (check_centre, lambda A, B: (A - A.mean(0), B - B.mean(0)), "use the training mean"),
     (check_centre, lambda A, B: (A - A.mean(1, keepdims=True), B - A.mean(0)),
@@ -120,6 +131,8 @@ MISTAKES = [
      "not the overall accuracy"),
     (check_per_class_accuracy, pca_no_guard, "without dividing by 0"),
     (check_per_class_accuracy, pca_zero_for_empty, "return np.nan there"),
+    (check_most_confident_wrong, worst_reversed_ties, "reverses the order of ties"),
+    (check_centre, centre_standardised, "only subtract the mean"),
 ]
 
 # -- errors in the student's code ----------------------------------------------------------------------

@@ -22,12 +22,17 @@ def adam_step(w, g, m, v, t, lr, beta1, beta2, eps, *, kind=""):
         m_hat, v_hat = m, v
     elif kind == "t_minus_1":
         m_hat, v_hat = m / (1 - beta1 ** (t - 1)), v / (1 - beta2 ** (t - 1))
+    elif kind == "t_plus_1":
+        m_hat, v_hat = m / (1 - beta1 ** (t + 1)), v / (1 - beta2 ** (t + 1))
     elif kind == "beta":
         m_hat, v_hat = m / (1 - beta1), v / (1 - beta2)
     else:
         m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
     if kind == "eps_inside":
         w = w - lr * m_hat / np.sqrt(v_hat + eps)
+    elif kind == "no_eps":
+        with np.errstate(all="ignore"):
+            w = w - lr * m_hat / np.sqrt(v_hat)
     else:
         w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
     if kind == "store_hat":
@@ -86,6 +91,13 @@ class RMSpropNotInPlace(MyRMSprop):
         w = w - self.lr * g / (np.sqrt(state["s"]) + self.eps)  # noqa: F841
 
 
+class RMSpropDividesG(MyRMSprop):
+    def update(self, w, g, state):
+        state["s"] = self.alpha * state["s"] + (1 - self.alpha) * g * g
+        g /= np.sqrt(state["s"]) + self.eps  # changes the parameter's gradient
+        w -= self.lr * g
+
+
 class RMSpropEpsInside(MyRMSprop):
     def update(self, w, g, state):
         state["s"] = self.alpha * state["s"] + (1 - self.alpha) * g * g
@@ -127,6 +139,9 @@ MISTAKES = [
     (check_momentum_step, lambda w, g, v, lr, b: w - lr * (b * v + g), "expected a tuple (w, v)"),
     (check_adam_step, _adam("no_correction"), "bias correction is missing"),
     (check_adam_step, _adam("t_minus_1"), "use the step number t you are given"),
+    (check_adam_step, _adam("t_plus_1"), "do not add 1 to t"),
+    (check_adam_step, _adam("no_eps"), "ε is missing from the denominator"),
+    (check_MyRMSprop, RMSpropDividesG, "g is read-only"),
     (check_adam_step, _adam("beta"), "t-th power"),
     (check_adam_step, _adam("eps_inside"), "ε goes outside the square root"),
     (check_adam_step, _adam("store_hat"), "return the raw m and v"),

@@ -114,6 +114,11 @@ def clip_norm_squared(grads, max_norm):
     return clipped, norm**2
 
 
+def clip_divides_by_zero(grads, max_norm):  # max_norm / norm for norm = 0
+    norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+    scale = min(1.0, max_norm / norm)
+    return [g * g.dtype.type(scale) for g in grads], norm
+
 MISTAKES = [
     (check_init_std, lambda i, o, k: 2 / (i + o) if k == "xavier" else 2 / i, "that is the variance"),
     (check_init_std, lambda i, o, k: np.sqrt(6 / (i + o)) if k == "xavier" else np.sqrt(2 / i),
@@ -140,6 +145,7 @@ MISTAKES = [
     (check_clip_by_global_norm, clip_always, "smaller gradients stay as they are"),
     (check_clip_by_global_norm, clip_in_place, "changed in place"),
     (check_clip_by_global_norm, clip_norm_squared, "take the square root"),
+    (check_clip_by_global_norm, clip_divides_by_zero, "compute the scale only when"),
 ]
 
 # -- errors in the student's code ----------------------------------------------------------------------

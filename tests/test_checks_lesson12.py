@@ -141,6 +141,10 @@ MISTAKES = [
     (check_relative_error, lambda a, b: np.abs(a - b) / np.maximum(np.abs(a + b), 1e-8),
      "not |a + b|"),
     (check_relative_error, re_in_place, "changed in place"),
+    (check_linear_backward, lambda dZ, A, W: (dZ @ W, dZ.T @ A, dZ.sum(axis=0)),
+     "this task's order (dW, db, dA_prev)"),
+    (check_relative_error, lambda a, b: np.abs(a - b) / (np.abs(a) + np.abs(b) + 1e-8),
+     "not an added 1e-8"),
 ]
 
 # -- errors in the student's code ----------------------------------------------------------------------

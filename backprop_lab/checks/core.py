@@ -32,6 +32,15 @@ def _fmt(x: Any) -> str:
     return repr(x)
 
 
+def _distinct(expected: float, got: float) -> tuple[str, str]:
+    """The two numbers with just enough digits to tell them apart (6 at least)."""
+    for digits in (6, 10, 17):
+        e, g = f"{expected:.{digits}g}", f"{got:.{digits}g}"
+        if e != g:
+            break
+    return e, g
+
+
 def _snapshot(args: Sequence[Any]) -> list[Any]:
     return [a.copy() if isinstance(a, np.ndarray) else None for a in args]
 
@@ -118,17 +127,25 @@ class Checker:
         """``out`` must be a NumPy array (of the given dtype and shape when those are given)."""
         if not isinstance(out, np.ndarray):
             hint = ("did you forget to `return` it?" if out is None
+                    else "return the whole array, not a single number: did you reduce it with "
+                    "max, mean or sum?" if isinstance(out, (int, float, np.number))
                     else "build it with NumPy operations (np.exp, @, …) rather than Python lists")
             self.fail(f"{name} should be a NumPy array, got {type(out).__name__} ({_fmt(out)})",
                       hint=hint)
         self.ok("returns a NumPy array")
         if dtype is not None and out.dtype != np.dtype(dtype):
-            self.fail(
-                f"{name} has dtype {out.dtype}, expected {np.dtype(dtype)}",
-                hint="keep the input's precision: avoid np.float64(...) constants and "
-                     "np.array(..., dtype=float) on float32 inputs" if np.dtype(dtype) == np.float32
-                     else "make sure you compute with floats, not integers",
-            )
+            if out.dtype == np.bool_:
+                hint = (f"True/False values: convert the boolean array to numbers, e.g. "
+                        f"with .astype(np.{np.dtype(dtype).name}) (the dtype of the input)")
+            elif np.dtype(dtype) == np.float64 and out.dtype == np.float32:
+                hint = ("this result must be float64 (also for float32 inputs): compute in "
+                        "float64, e.g. convert the inputs with .astype(np.float64) first")
+            elif np.dtype(dtype) == np.float32:
+                hint = ("keep the input's precision: avoid np.float64(...) constants and "
+                        "np.array(..., dtype=float) on float32 inputs")
+            else:
+                hint = "make sure you compute with floats, not integers"
+            self.fail(f"{name} has dtype {out.dtype}, expected {np.dtype(dtype)}", hint=hint)
         if dtype is not None:
             self.ok(f"dtype {np.dtype(dtype)}")
         if shape is not None and out.shape != tuple(shape):
@@ -192,11 +209,13 @@ class Checker:
             hint = self._mistake_hint(out_a, mistakes) or hint
             wrong = ~np.isclose(out_a, exp_a, rtol=rtol, atol=atol)
             if out_a.ndim == 0:
-                self.fail(f"{what}: expected {_fmt(float(exp_a))}, got {_fmt(float(out_a))}", hint=hint)
+                e, g = _distinct(float(exp_a), float(out_a))
+                self.fail(f"{what}: expected {e}, got {g}", hint=hint)
             idx = tuple(int(i) for i in np.argwhere(wrong)[0])
+            e, g = _distinct(float(exp_a[idx]), float(out_a[idx]))
             self.fail(
-                f"{what}: at index {list(idx)} expected {float(exp_a[idx]):.6g}, got "
-                f"{float(out_a[idx]):.6g} ({int(wrong.sum())} of {wrong.size} entries differ)",
+                f"{what}: at index {list(idx)} expected {e}, got {g} "
+                f"({int(wrong.sum())} of {wrong.size} entries differ)",
                 hint=hint,
             )
         self.ok(what if what != "values" else "values on small cases")

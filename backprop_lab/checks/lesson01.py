@@ -57,11 +57,11 @@ def check_sigmoid(sigmoid: Callable) -> None:
     c.array(out, dtype=np.float64, shape=(4,))
     c.close(out, act.sigmoid(BIG_Z), what="large |z| without overflow (σ(±1000) = 1, 0)")
 
-    z32 = np.array([-3.0, 0.0, 0.5, 1000.0], dtype=np.float32)
-    out = call_with_hints(c, z32, label="float32 z = [-3, 0, 0.5, 1000]", numpy_errors=True,
+    z32 = np.array([-1000.0, -3.0, 0.0, 0.5, 1000.0], dtype=np.float32)
+    out = call_with_hints(c, z32, label="float32 z = [-1000, -3, 0, 0.5, 1000]", numpy_errors=True,
                           hints={FloatingPointError: "an overflow in float32 (e^z overflows above "
-                                 "z ≈ 88): keep every exponent ≤ 0"})
-    c.array(out, dtype=np.float32, shape=(4,))
+                                 "z ≈ 88, so clipping z to ±500 is not enough): keep every exponent ≤ 0"})
+    c.array(out, dtype=np.float32, shape=(5,))
     c.close(out, act.sigmoid(z32), what="float32 input keeps float32", **F32)
     c.done()
 
@@ -164,6 +164,8 @@ def check_softmax(softmax: Callable) -> None:
     out = c.call(Z, label=label)
     c.array(out, dtype=np.float64, shape=(2, 3))
     e = np.exp(Z)
+    es = np.exp(Z - Z.max(axis=1, keepdims=True))  # the same mistakes in a stable version
+    ec = np.exp(Z - Z.max(axis=0, keepdims=True))
     c.close(out, act.softmax(Z, axis=1), hint="softmax(z)ᵢ = e^(zᵢ) / Σⱼ e^(zⱼ), one row at a time",
             mistakes=[
                 (e / e.sum(axis=0, keepdims=True), "you normalised each column (axis 0); each row "
@@ -172,18 +174,26 @@ def check_softmax(softmax: Callable) -> None:
                               "own sum (keepdims=True keeps the shapes aligned)"),
                 (Z / Z.sum(axis=1, keepdims=True), "exponentiate first: e^(zᵢ) / Σⱼ e^(zⱼ)"),
                 (e, "divide by the row sums so every row sums to 1"),
+                (es / es.sum(axis=0, keepdims=True), "you normalised each column (axis 0); each "
+                 "row is one example, so normalise over the classes along axis 1"),
+                (es / es.sum(), "you divided by the sum over the whole batch; divide each row by "
+                                "its own sum (keepdims=True keeps the shapes aligned)"),
+                (ec / ec.sum(axis=1, keepdims=True), "you subtracted each column's maximum (axis "
+                 "0); subtract each row's own maximum (axis 1), a constant per example"),
             ])
     c.true(np.allclose(out.sum(axis=1), 1.0), "every row sums to 1", "rows do not sum to 1")
 
-    Zbig = np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -1002.0], [0.0, 0.0, 0.0]])
+    Zbig = np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -1002.0], [0.0, 0.0, 0.0],
+                     [1000.0, 0.0, -1000.0]])
     out = call_with_hints(
-        c, Zbig, label="Z = [[1000, 999, 998], [-1000, -1001, -1002], [0, 0, 0]]",
+        c, Zbig, label="Z = [[1000, 999, 998], [-1000, -1001, -1002], [0, 0, 0], [1000, 0, -1000]]",
         numpy_errors=True,
         hints={FloatingPointError: "e^1000 overflows (and e^(−1000 − 1000) underflows to 0, then "
                "0/0). Subtract each row's own maximum from the row before exponentiating: the "
                "factor e^(−max) cancels in the ratio. Use the row maximum, not the maximum of the "
-               "whole batch"})
-    c.array(out, dtype=np.float64, shape=(3, 3))
+               "whole batch, and the maximum, not the minimum (e^(z − min) overflows when a row spans "
+               "from −1000 to 1000)"})
+    c.array(out, dtype=np.float64, shape=(4, 3))
     c.close(out, act.softmax(Zbig, axis=1), what="large logits (±1000) without overflow")
 
     z1 = np.array([[0.2, -0.4, 1.1, 0.0]])

@@ -206,8 +206,9 @@ def check_softmax_cross_entropy_grad(softmax_cross_entropy_grad: Callable) -> No
 
 
 _STABLE_BCE_HINT = ("σ(z) rounds to exactly 0 or 1 for large |z|, and log(0) = −∞ (or e^(−z) "
-                    "overflows). Write the loss in terms of z: each term equals "
-                    "max(z, 0) − z·y + log(1 + e^(−|z|)), where the exponent is never positive")
+                    "overflows). Write the loss in terms of z alone (simplify the bracket on paper, "
+                    "as the task suggests), then use one form for z ≥ 0 and another for z < 0 so "
+                    "that the exponent is never positive")
 
 
 def check_bce_with_logits(bce_with_logits: Callable) -> None:
@@ -228,6 +229,11 @@ def check_bce_with_logits(bce_with_logits: Callable) -> None:
                                   "is missing"),
         (-(y * np.log(sigmoid(-z)) + (1 - y) * np.log(sigmoid(z))).mean(),
          "sign of z: p = σ(z) is the probability of class 1"),
+        ((np.maximum(z, 0) + z * y + np.log1p(np.exp(-np.abs(z)))).mean(),
+         "the term with z·y has the wrong sign: redo the simplification of the bracket"),
+        ((np.maximum(z, 0) - z * y + np.log1p(np.exp(-z))).mean(),
+         "right for z ≥ 0 but not for z < 0: check each of your forms on its own side of 0 by "
+         "hand, e.g. z = −1, y = 0, where the loss is −log(1 − σ(−1)) = log(1 + e^(−1)) ≈ 0.3133"),
     ])
 
     zbig = np.array([1000.0, -1000.0, 1000.0, -1000.0])

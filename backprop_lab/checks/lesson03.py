@@ -88,6 +88,15 @@ def check_gd_path(gd_path: Callable) -> None:
     c.close(out, _path(2.0, 1.0, 1.25, 8), what="lr > 2/a diverges: |x| grows by 1.5 each step",
             hint="no special case needed: just keep applying the update")
 
+    out = c.call(1.0, 1.0, 3.0, 40, label="a = 1, x0 = 1, lr = 3 > 2/a, n_steps = 40")
+    c.array(out, dtype=np.float64)
+    if out.shape != (41,):
+        c.fail(f"the path has shape {out.shape}, expected (41,)",
+               hint="do not stop when |x| grows: a diverging path (here |x| doubles every step, "
+                    "to about 1e12) is still n_steps + 1 points long")
+    c.close(out, _path(1.0, 1.0, 3.0, 40), what="a long diverging path is kept in full",
+            hint="no special case needed: just keep applying the update")
+
     out = c.call(0.0, -2, 0.3, 3, label="a = 0 (a flat line), integer x0 = -2, n_steps = 3")
     c.array(out, dtype=np.float64, shape=(4,))
     c.close(out, [-2.0, -2.0, -2.0, -2.0], what="a = 0 and an integer x0 give a float path")
@@ -221,6 +230,9 @@ def check_best_step_size(best_step_size: Callable) -> None:
     expect_raises(c, ValueError, np.array([[1.0, 0.0], [0.0, -1.0]]),
                   label="H = [[1, 0], [0, -1]]", why="an H with a negative eigenvalue",
                   hint=spd_hint)
+    expect_raises(c, ValueError, np.array([[1.0, 0.0], [0.0, 0.0]]),
+                  label="H = [[1, 0], [0, 0]]", why="an H with an eigenvalue 0 (not positive "
+                  "definite)", hint=spd_hint)
     expect_raises(c, ValueError, np.array([[2.0, 1.0], [0.0, 3.0]]),
                   label="H = [[2, 1], [0, 3]]", why="a non-symmetric H", hint=spd_hint)
     expect_raises(c, ValueError, np.eye(3), label="H = I (3×3)", why="a 3×3 H", hint=spd_hint)

@@ -333,6 +333,27 @@ def _neuron() -> tuple[Value, list[Value]]:
     return (w * x + b).tanh() * w, [w, x, b]
 
 
+def _shared_inner() -> tuple[Value, list[Value]]:
+    """L = tanh(d + c)·d with d = a·b: an inner node d reaches L by a short and a long path."""
+    a, b, cc = Value(0.5, label="a"), Value(-1.5, label="b"), Value(0.25, label="c")
+    d = a * b
+    d.label = "d"
+    return (d + cc).tanh() * d, [a, b, cc]
+
+
+def _breadth_first(root: Value, once: bool) -> None:
+    """A typical mistake: walk the graph breadth-first from the root instead of in topological order."""
+    root.grad = 1.0
+    queue, seen = [root], set()
+    while queue:
+        v = queue.pop(0)
+        if once and v in seen:
+            continue
+        seen.add(v)
+        v._backward()
+        queue.extend(v._prev)
+
+
 def check_backward(backward: Callable) -> None:
     """backward(root) fills every node's .grad with ∂root/∂node (uses topological_sort)."""
     c = Checker("backward", backward)
@@ -358,6 +379,17 @@ def check_backward(backward: Callable) -> None:
     a, b, cc = nodes[:3]
     c.close([a.grad, b.grad, cc.grad], [2 * 2.0 * -3.0 + 10.0, 4.0, 2.0],
             what="a value used twice collects both contributions", hint=hint)
+
+    root, leaves = _shared_inner()
+    c.call(root, label="L = tanh(d + c)·d with d = a·b, a = 0.5, b = −1.5, c = 0.25")
+    bfs_hint = ("the inner node d passed its gradient on before it had received all of it (or did "
+                "so twice): a walk outwards from the root is not enough when a node is reached by "
+                "paths of different lengths; call _backward() once per node, in reverse "
+                "topological order")
+    c.close(_leaf_grads(leaves), _expected(_shared_inner, Value.backward),
+            what="an inner node used twice passes on its full gradient once", hint=hint,
+            mistakes=[(_expected(_shared_inner, lambda r: _breadth_first(r, once=True)), bfs_hint),
+                      (_expected(_shared_inner, lambda r: _breadth_first(r, once=False)), bfs_hint)])
 
     x = Value(4.0, label="x")
     c.call(x, label="a single leaf x = Value(4)")

@@ -261,6 +261,15 @@ def check_gradient_check(gradient_check: Callable) -> None:
            f"a correct gradient gave a relative error of {out:.3g}, expected < 1e-7 (about 1e-10)",
            hint="use central differences with the default h = 1e-5; " + hint)
 
+    X32 = X.astype(np.float32)
+    out = c.number(c.call(_wavy, lambda x: _wavy_grad(np.asarray(x, dtype=np.float64)), X32,
+                          label="f(x) = Σ sin(x)·x² with its correct gradient, a float32 x of "
+                                "shape (2, 3)"))
+    c.true(0.0 <= out < 1e-7, "a float32 x is perturbed in float64",
+           f"a correct gradient gave a relative error of {out:.3g}, expected < 1e-7 (about 1e-10)",
+           hint="x is float32 here, and in float32 x + 1e-5 is rounded to a different step than h: "
+                "perturb a float64 copy of x (x.astype(np.float64)), as the task says")
+
     zeros = np.zeros(3)
     out = c.number(call_with_hints(
         c, lambda x: float(np.sum(x ** 2)), lambda x: 2 * x, zeros,

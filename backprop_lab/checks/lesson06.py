@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from backprop_lab.checks.core import Checker
+from backprop_lab.checks.helpers import call_with_hints
 from backprop_lab.data import load_toy
 from backprop_lab.losses import SoftmaxCrossEntropy
 from backprop_lab.model import Sequential, mlp
@@ -155,7 +156,11 @@ def _train_case(c: Checker, fn: Callable, n: int, lr: float, epochs: int, batch_
     net = _net(dtype)
     label = (f"a fresh mlp([2, 8, 3], tanh), SoftmaxCrossEntropy(), {n} {np.dtype(dtype)} "
              f"blobs, lr={lr}, epochs={epochs}, batch_size={batch_size}, seed={seed}")
-    out = c.call(net, SoftmaxCrossEntropy(), X, y, lr, epochs, batch_size, seed, label=label)
+    out = call_with_hints(
+        c, net, SoftmaxCrossEntropy(), X, y, lr, epochs, batch_size, seed, label=label,
+        hints={AttributeError: "if the message says 'property ... has no setter': p.value cannot be "
+               "reassigned, not even by p.value -= …, which subtracts in place and then assigns; "
+               "write into the array with p.value[...] -= lr * p.grad"})
     if out is None:
         c.fail("returned None", hint="return the list of epoch losses")
     if not isinstance(out, (list, tuple, np.ndarray)) or np.ndim(out) != 1:
@@ -187,8 +192,8 @@ def _train_case(c: Checker, fn: Callable, n: int, lr: float, epochs: int, batch_
         ("after_epoch", "record the mean of the batch losses seen during the epoch (before each "
                         "step), not a loss recomputed after the epoch"),
         ("ascent", "step against the gradient: w ← w − lr·∂L/∂w"),
-        ("no_update", "the parameters never change: update them in place, p.value -= lr * p.grad "
-                      "(w = w − lr·g makes a new array that the network never sees)"),
+        ("no_update", "the parameters never change: update them in place, p.value[...] -= lr * "
+                      "p.grad (w = w − lr·g makes a new array that the network never sees)"),
     ] if mistakes else []
     c.close(got, expected, what=f"epoch losses {what}", **tol,
             hint="for each batch: forward, loss, backward, then w ← w − lr·grad for every "
@@ -198,7 +203,7 @@ def _train_case(c: Checker, fn: Callable, n: int, lr: float, epochs: int, batch_
         if not np.allclose(p.value, q.value, rtol=1e-4, atol=1e-6):
             c.fail(f"the losses are right but the network's parameter {p.name} ends different "
                    "from the library's fit", hint="update the network you were given, in place "
-                   "(p.value -= lr * p.grad), after the last batch too")
+                   "(p.value[...] -= lr * p.grad), after the last batch too")
     c.ok(f"the network ends with the same weights as the library's fit {what}")
     c.true(got[-1] < got[0], f"the loss decreases {what}",
            f"the loss did not decrease: first epoch {got[0]:.4f}, last {got[-1]:.4f}")
@@ -261,8 +266,11 @@ def check_predict(predict: Callable) -> None:
                       (np.argsort(logits, axis=1)[:, 1], "take the largest output (argmax)")])
 
     logits = np.array([[-1000.0, 1000.0, 0.0], [700.0, -700.0, 699.0]])
-    out = _check_labels(c, c.call(_Fixed(logits), X[:2], label="outputs ±1000 (logits, no "
-                                  "softmax needed)"), logits)
+    out = _check_labels(c, call_with_hints(
+        c, _Fixed(logits), X[:2], label="outputs ±1000 (logits, no softmax needed)",
+        numpy_errors=True, hints={FloatingPointError: "e^1000 overflows: take the argmax of the "
+                                  "outputs themselves; softmax does not change which is largest"}),
+        logits)
     c.close(out, np.array([1, 0]), what="large outputs (±1000): no softmax, no overflow",
             hint="the argmax of the logits is the argmax of the probabilities: no softmax needed")
 

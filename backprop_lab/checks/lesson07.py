@@ -48,7 +48,9 @@ def check_centre(centre: Callable) -> None:
                        "subtract the mean of each pixel over the images (axis 0), not the mean "
                        "of each image (axis 1)"),
                       (Xtr - Xtr.mean(), "subtract one mean per pixel (axis 0), not one number "
-                                         "for all pixels")])
+                                         "for all pixels"),
+                      (_standardised(Xtr), "only subtract the mean: centring does not divide by "
+                       "the standard deviation (which is 0 for a never-inked pixel: 0/0)")])
     c.array(B, dtype=np.float64, shape=Xte.shape, name="the centred test images")
     c.close(B, Xte - mu, what="centred test images use the training mean",
             hint="subtract the same μ, computed on the training images, from the test images",
@@ -137,6 +139,12 @@ def _worst(P: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
     return wrong[np.argsort(-conf, kind="stable")[:n]]
 
 
+def _standardised(X: np.ndarray) -> np.ndarray:
+    """A typical over-eager mistake for centring: (X − μ)/σ per pixel (NaN where σ = 0)."""
+    with np.errstate(all="ignore"):
+        return (X - X.mean(axis=0)) / X.std(axis=0)
+
+
 def check_most_confident_wrong(most_confident_wrong: Callable) -> None:
     """Indices of the n wrongly classified rows with the highest predicted-class probability."""
     c = Checker("most_confident_wrong", most_confident_wrong)
@@ -179,6 +187,18 @@ def check_most_confident_wrong(most_confident_wrong: Callable) -> None:
         c.fail(f"returned {len(out)} indices, expected all {n_wrong} mistakes",
                hint="with fewer mistakes than n, return all of them (slicing [:n] does this)")
     c.close(out, _worst(P, y, 20), what="n larger than the number of mistakes gives them all")
+
+    Pt = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.1, 0.7], [0.05, 0.9, 0.05],
+                   [0.7, 0.3, 0.0]])
+    yt = np.array([1, 1, 0, 2, 2])
+    out = c.call(Pt, yt, 3, label="5 rows, n = 3: row 3 wrong with confidence 0.9, rows 0, 2 and 4 "
+                 "wrong with the same confidence 0.7, row 1 right")
+    c.array(out, shape=(3,), name="the indices")
+    c.close(out, np.array([3, 0, 2]), what="ties broken by the smaller row index",
+            hint="rows with equal confidence come in increasing row order: sort by the negated "
+                 "confidence with a stable sort",
+            mistakes=[(np.array([3, 4, 2]), "reversing an ascending sort also reverses the order "
+                       "of ties: sort the negated confidence with kind=\"stable\" instead")])
 
     out = c.call(np.eye(4)[[0, 1, 2]], np.array([0, 1, 2]), 5, label="no mistakes at all")
     c.array(out, name="the indices")

@@ -166,6 +166,8 @@ def _adam_variant(kind: str, w0: np.ndarray, G: np.ndarray, lr: float, b1: float
                 m_hat, v_hat = m, v
             elif kind == "t_minus_1":
                 m_hat, v_hat = m / (1 - b1 ** (t - 1)), v / (1 - b2 ** (t - 1))
+            elif kind == "t_plus_1":
+                m_hat, v_hat = m / (1 - b1 ** (t + 1)), v / (1 - b2 ** (t + 1))
             elif kind == "beta_not_power":
                 m_hat, v_hat = m / (1 - b1), v / (1 - b2)
             elif kind == "only_m":
@@ -174,7 +176,8 @@ def _adam_variant(kind: str, w0: np.ndarray, G: np.ndarray, lr: float, b1: float
                 m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
             if kind == "store_hat":
                 m, v = m_hat, v_hat
-            denom = np.sqrt(v_hat + eps) if kind == "eps_inside" else np.sqrt(v_hat) + eps
+            denom = (np.sqrt(v_hat + eps) if kind == "eps_inside" else np.sqrt(v_hat)
+                     if kind == "no_eps" else np.sqrt(v_hat) + eps)
             w = w - lr * m_hat / denom
             ws.append(w)
             ms.append(m)
@@ -190,9 +193,13 @@ def check_adam_step(adam_step: Callable) -> None:
                           "before the step (m and v start at 0, so early on they are too small)"),
         ("t_minus_1", "use the step number t you are given (t = 1 on the first step): "
                       "1 − β^(t−1) is 0 there"),
+        ("t_plus_1", "use the step number t as given: the first call already has t = 1, so "
+                     "the first correction is 1 − β₁¹ (do not add 1 to t)"),
         ("beta_not_power", "the correction uses the t-th power: 1 − β₁ᵗ and 1 − β₂ᵗ, not 1 − β"),
         ("only_m", "correct both moments: v̂ = v / (1 − β₂ᵗ) as well as m̂ = m / (1 − β₁ᵗ)"),
         ("eps_inside", "ε goes outside the square root: m̂ / (√v̂ + ε)"),
+        ("no_eps", "ε is missing from the denominator: m̂ / (√v̂ + ε); without it a zero "
+                   "gradient gives 0/0"),
         ("g_not_g2", "the second moment averages the squared gradient: v ← β₂·v + (1 − β₂)·g²"),
         ("no_1mb1", "m is an exponential average: m ← β₁·m + (1 − β₁)·g"),
         ("store_hat", "return the raw m and v as the new state; the corrected m̂, v̂ are only "
@@ -326,6 +333,12 @@ def check_MyRMSprop(MyRMSprop: Any) -> None:
                 p.dvalue[...] = G[t]
             with np.errstate(all="ignore"):
                 c.call(fn=opt.step, label=f"{label}: opt.step() number {t + 1}")
+            for p, G in zip(points, Gs, strict=True):
+                if not np.array_equal(p.dvalue, G[t]):
+                    c.fail(f"opt.step() number {t + 1} changed a parameter's gradient in place",
+                           hint="g is read-only: it is the parameter's gradient p.grad. Build the "
+                                "step as a new array (e.g. lr * g / (…)) instead of g /= … or "
+                                "g *= …")
             traj.append(np.concatenate([p.value.reshape(-1) for p in points]))
             c.label = f"{label}, all {k} steps"
             for p in points:

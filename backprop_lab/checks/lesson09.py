@@ -16,6 +16,7 @@ import numpy as np
 
 from backprop_lab import init
 from backprop_lab.checks.core import Checker
+from backprop_lab.checks.helpers import call_with_hints
 from backprop_lab.layers import BatchNorm
 from backprop_lab.optim import clip_grad_norm
 from backprop_lab.parameter import Point
@@ -117,6 +118,8 @@ def _bn_forward_variants(X: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps
              "ε goes inside the square root: X̂ = (X − μ) / √(σ² + ε)"),
             (gamma * (X - mu) / (var + eps) + beta, "divide by the standard deviation √(σ² + ε), "
                                                     "not by the variance"),
+            (gamma * (X - mu) / np.sqrt(var) + beta, "ε is missing: X̂ = (X − μ) / √(σ² + ε) (it "
+                                                     "keeps a constant column from giving 0/0)"),
             (gamma * (X - X.mean(axis=1, keepdims=True))
              / np.sqrt(X.var(axis=1, keepdims=True) + eps) + beta,
              "normalise each feature over the batch (axis 0), not each example over its features"),
@@ -247,7 +250,10 @@ def _clip_variants(grads: list[np.ndarray], max_norm: float) -> list[tuple[np.nd
 def _clip_case(c: Checker, fn: Callable, grads: list[np.ndarray], max_norm: float, label: str,
                what: str, mistakes: bool = False, dtype: Any = np.float64) -> None:
     before = [g.copy() for g in grads]
-    out = c.call(grads, max_norm, label=label)
+    out = call_with_hints(
+        c, grads, max_norm, label=label,
+        hints={ZeroDivisionError: "with all-zero gradients ‖g‖ = 0, so max_norm / ‖g‖ divides by "
+               "0: compute the scale only when ‖g‖ > max_norm"})
     for g, b in zip(grads, before, strict=True):
         if not np.array_equal(g, b):
             c.fail("the gradient arrays in the list you were given were changed in place; "

@@ -252,7 +252,8 @@ def check_early_stopping(early_stopping: Callable) -> None:
         if got != expected:
             hint = None
             if mistakes:
-                hint = next((h for k, h in hints if _early(arr, patience, k) == got), None)
+                # several mistakes can give the same pair: name each of them
+                hint = " Or: ".join(h for k, h in hints if _early(arr, patience, k) == got) or None
             c.fail(f"expected (best_epoch, stop_epoch) = {expected}, got {got}",
                    hint=hint or "after each epoch: a strictly lower loss than the best so far "
                                 "makes it the best epoch and resets the count; otherwise count "

@@ -57,6 +57,12 @@ def _compare_linear(c: Checker, out: Any, dZ: np.ndarray, A_prev: np.ndarray, W:
     dW, db, dA = _tuple(c, out, ("dW", "db", "dA_prev"))
     m, (n_out, n_in) = dZ.shape[0], W.shape
     eW, eb, eA = _library_backward(dZ, A_prev, W)
+    if all(isinstance(x, np.ndarray) for x in (dW, db, dA)) and dW.shape == eA.shape \
+            and db.shape == eW.shape and dA.shape == eb.shape and dW.shape != W.shape:
+        c.fail(f"the tuple holds arrays of shapes {dW.shape}, {db.shape}, {dA.shape}: that looks "
+               "like (dA_prev, dW, db)",
+               hint="return the tuple in this task's order (dW, db, dA_prev); exercise 06's "
+                    "linear_backward used the order (dA_prev, dW, db)")
     square = " — a square layer has (n, n) either way, so only the values show it" \
         if n_in == n_out else ""
     c.array(dW, dtype=W.dtype, shape=W.shape, name="dW")
@@ -279,7 +285,10 @@ def check_relative_error(relative_error_fn: Callable) -> None:
     diff = np.abs(a - b)
     c.close(out, relative_error(a, b), rtol=1e-9, atol=1e-15,
             hint="relative error = |a − b| / max(|a| + |b|, 1e-8), element by element",
-            mistakes=[(diff / np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-8),
+            mistakes=[(diff / (np.abs(a) + np.abs(b) + 1e-8),
+                       "close, but the floor is a maximum, max(|a| + |b|, 1e-8), not an added "
+                       "1e-8: adding it shifts every error slightly"),
+                      (diff / np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-8),
                        "this course (and backprop_lab.gradcheck) divides by |a| + |b|, not by "
                        "max(|a|, |b|)"),
                       ((a - b) / (np.abs(a) + np.abs(b)),
