@@ -35,6 +35,13 @@ class Parameter:
     def value(self) -> np.ndarray:
         return getattr(self.owner, self.attr)
 
+    @value.setter
+    def value(self, new: np.ndarray) -> None:
+        """Assigning copies into the owner's array, so ``p.value -= lr * p.grad`` updates it in place."""
+        current = getattr(self.owner, self.attr)
+        if new is not current:  # `p.value -= x` already changed `current` in place
+            current[...] = new
+
     @property
     def grad(self) -> np.ndarray:
         return getattr(self.owner, "d" + self.attr)
