@@ -206,3 +206,39 @@ def test_view_is_deterministic():
     assert a.status == b.status
     np.testing.assert_array_equal(a.plot.all_patch.get_data().values,
                                   b.plot.all_patch.get_data().values)
+
+
+def full_render_of(view) -> np.ndarray:
+    """The whole figure rendered with savefig, nothing marked animated — what the view showed
+    before blitting (savefig leaves out figure-level animated artists, so they are unmarked)."""
+    from test_widget_base import full_render
+
+    for artist in view.animated:
+        artist.set_animated(False)
+    try:
+        return full_render(view.fig)
+    finally:
+        for artist in view.animated:
+            artist.set_animated(True)
+
+
+def test_view_blits_and_matches_a_full_render():
+    from test_widget_base import assert_same_picture, pixels
+
+    ex = ActivationExplorer()
+    assert ex.view.blit and ex.plot.f_line.get_animated() and ex.plot.ax_a.title.get_animated()
+    full = ex.view.full_redraws
+    ex.threshold.value = 0.2  # the histogram axes keep their limits: only animated artists drawn
+    assert (ex.view.full_redraws, ex.view.partial_redraws) == (full, 0)
+    assert_same_picture(pixels(ex.view.widget.value), full_render_of(ex.view))
+    ex.mean.value = 1.5  # the histogram's y-limit moves: that axes alone is re-rendered
+    assert ex.view.full_redraws == full and ex.view.partial_redraws == 1
+    top = ex.plot.ax_a.get_ylim()[1]  # a stepped limit, still with room for the legend
+    assert 1.3 * ex.result.a_frac.max() <= top <= 1.3 * 1.25 * ex.result.a_frac.max()
+    assert_same_picture(pixels(ex.view.widget.value), full_render_of(ex.view))
+    ex.activation.value = "relu"  # the curves' axes get new limits: everything
+    assert ex.view.full_redraws == full + 1
+    assert_same_picture(pixels(ex.view.widget.value), full_render_of(ex.view))
+    for value in (-1.0, 2.5):
+        ex.mean.value = value
+        assert_same_picture(pixels(ex.view.widget.value), full_render_of(ex.view))

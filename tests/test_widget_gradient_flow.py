@@ -192,3 +192,42 @@ def test_view_zero_init_and_messages_instead_of_tracebacks():
     w.activation.options = [*w.activation.options, ("softplus", "softplus")]
     w.activation.value = "softplus"                    # not supported by compute
     assert w.status.startswith("cannot compute: unknown activation")
+
+
+def full_render_of(view) -> np.ndarray:
+    """The whole figure rendered with savefig, nothing marked animated — what the view showed
+    before blitting (savefig leaves out figure-level animated artists such as the suptitle)."""
+    from test_widget_base import full_render
+
+    for artist in view.animated:
+        artist.set_animated(False)
+    try:
+        return full_render(view.fig)
+    finally:
+        for artist in view.animated:
+            artist.set_animated(True)
+
+
+def test_view_blits_and_matches_a_full_render():
+    from test_widget_base import assert_same_picture, pixels
+
+    w = GradientFlowExplorer(depth=6, width=32)
+    assert w.view.blit and w.plot.bars[0].get_animated() and w.plot.title.get_animated()
+    full = w.view.full_redraws
+    w.width.value = 64  # the saturation axes keep their limits: not re-rendered
+    assert w.view.full_redraws == full and w.view.partial_redraws <= 1
+    lo, hi = w.plot.ax_grad.get_ylim()  # stepped to whole decades around the data
+    g = w.result.grad_norm
+    assert lo <= g.min() / 3 and hi >= g.max() * 3 and np.log10([lo, hi]) == pytest.approx(
+        np.round(np.log10([lo, hi])))
+    assert w.plot.ax_std.get_ylim()[1] >= 1.15 * w.result.z_std.max()
+    assert_same_picture(pixels(w.view.widget.value), full_render_of(w.view))
+    w.init.value = "zeros"  # the "no gradient" message
+    assert w.view.full_redraws == full
+    assert_same_picture(pixels(w.view.widget.value), full_render_of(w.view))
+    w.init.value = "large"  # diverged
+    w.activation.value = "tanh"
+    assert_same_picture(pixels(w.view.widget.value), full_render_of(w.view))
+    w.depth.value = 12  # every axes' x-limits move: everything
+    assert w.view.full_redraws == full + 1
+    assert_same_picture(pixels(w.view.widget.value), full_render_of(w.view))

@@ -249,3 +249,42 @@ def _point_param():
     from backprop_lab.parameter import Point
 
     return Point([0.0, 0.0]).param
+
+
+def full_render_of(view) -> np.ndarray:
+    """The whole figure rendered with savefig, nothing marked animated — what the view showed
+    before blitting (savefig leaves out figure-level animated artists such as the status line)."""
+    from test_widget_base import full_render
+
+    for artist in view.animated:
+        artist.set_animated(False)
+    try:
+        return full_render(view.fig)
+    finally:
+        for artist in view.animated:
+            artist.set_animated(True)
+
+
+def test_frames_blit_and_match_a_full_render(race):
+    from test_widget_base import assert_same_picture, pixels
+
+    assert race.view.blit and race.plot.trails["Adam"].get_animated()
+    assert race.plot.legend.get_animated() and race.plot.status.get_animated()
+    full, partial = race.view.full_redraws, race.view.partial_redraws
+    race.reset()
+    for _ in range(5):
+        race.step()
+    race.play.value = 60
+    # frames move artists only: contours and axes come from the cache
+    assert (race.view.full_redraws, race.view.partial_redraws) == (full, partial)
+    assert_same_picture(pixels(race.view.widget.value), full_render_of(race.view))
+    race.lrs["SGD"].value = 0.05  # a new race on the same surface: the loss axes alone
+    assert (race.view.full_redraws, race.view.partial_redraws) == (full, partial + 1)
+    assert_same_picture(pixels(race.view.widget.value), full_render_of(race.view))
+    race.surface.value = "saddle"  # new contours and a symlog loss axis: everything
+    assert race.view.full_redraws == full + 1
+    assert_same_picture(pixels(race.view.widget.value), full_render_of(race.view))
+    for check in race.checks.values():
+        check.value = False
+    assert race.status_text == "pick at least one optimizer"
+    assert_same_picture(pixels(race.view.widget.value), full_render_of(race.view))

@@ -242,8 +242,18 @@ class ActivationExplorer:
         self.result = self._compute()
         fig = new_figure(10.0, 3.8)
         self.plot = ExplorerPlot(fig)
-        self.plot.update(self.result)
-        self.view = FigureView(fig)
+        self._draw()
+        # blitting (inline fallback): the curves, shading, histograms and titles are redrawn on
+        # a change, the rest comes from a cache; the right axes' limits follow the histogram, so
+        # they are re-rendered (alone) when those limits move; the legends are pasted back on top
+        p = self.plot
+        self.view = FigureView(
+            fig,
+            animated=[p.sat_patch, p.z_patch, p.f_line, p.df_line, p.ax_f.title,
+                      p.all_patch, p.sat_hist, p.ax_a.title],
+            volatile=[p.ax_a],
+            overlay=[p.ax_f.get_legend(), p.ax_a.get_legend()],
+        )
         self._show_status()
         for c in (self.activation, self.mean, self.std, self.threshold):
             c.observe(self._on_change, names="value")
@@ -274,9 +284,18 @@ class ActivationExplorer:
         except ValueError as e:  # bad settings: a message in the widget, not a traceback
             self._show_status(f"cannot compute: {e}")
             return
-        self.plot.update(self.result)
+        self._draw()
         self.view.refresh()
         self._show_status()
+
+    def _draw(self) -> None:
+        """Update the plot's artists; the histogram's y-limit goes up in steps of a quarter of
+        its order of magnitude, so that a small slider move leaves that axes (and its cached
+        rendering) as it is."""
+        self.plot.update(self.result)
+        top = self.plot.ax_a.get_ylim()[1]
+        step = 10.0 ** math.floor(math.log10(top)) / 4
+        self.plot.ax_a.set_ylim(0, step * math.ceil(top / step - 1e-9))
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

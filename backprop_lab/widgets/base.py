@@ -117,14 +117,15 @@ class FigureView:
 
     # -- the caches ---------------------------------------------------------------------------
 
-    def set_animated(self, artists: Sequence[Artist]) -> None:
+    def set_animated(self, artists: Sequence[Artist], partial: bool = False) -> None:
         """Replace the animated artists (e.g. after their axes were cleared and redrawn); the
-        next refresh renders everything."""
+        next refresh renders everything, or only the volatile axes when ``partial`` (the new
+        artists replace animated ones and nothing static changed outside the volatile axes)."""
         self.animated = list(artists)
         if self.blit:
             for a in self.animated:
                 a.set_animated(True)
-        self.invalidate()
+        self.invalidate(partial=partial)
 
     def invalidate(self, partial: bool = False) -> None:
         """A static part changed: re-render the volatile axes (``partial``) or everything on the

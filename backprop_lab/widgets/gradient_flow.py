@@ -340,8 +340,17 @@ class GradientFlowExplorer:
         self.result = self._compute()
         fig = new_figure(11.0, 3.6)
         self.plot = FlowPlot(fig, max_depth=DEPTH_RANGE[1])
-        self.plot.update(self.result)
-        self.view = FigureView(fig)
+        self._draw()
+        # blitting (inline fallback): lines, bars, legend, message and title are redrawn on a
+        # change; the std and gradient axes, whose y-limits follow the data, are re-rendered when
+        # their limits move, the saturation axes only when the depth changes its x-limits
+        p = self.plot
+        self.view = FigureView(
+            fig,
+            animated=[p.std_line, p.zstd_line, p.ax_std.get_legend(), p.grad_line, p.message,
+                      *p.bars, p.title],
+            volatile=[p.ax_std, p.ax_grad],
+        )
         self._show_status()
         for c in (self.depth, self.width, self.activation, self.init, self.batchnorm):
             c.observe(self._on_change, names="value")
@@ -373,9 +382,20 @@ class GradientFlowExplorer:
         except (ValueError, FloatingPointError) as e:  # a message in the widget, not a traceback
             self._show_status(f"cannot compute: {e}")
             return
-        self.plot.update(self.result)
+        self._draw()
         self.view.refresh()
         self._show_status()
+
+    def _draw(self) -> None:
+        """Update the plot's artists; the y-limits go outward in steps (a quarter of the order of
+        magnitude for the spread, whole decades for the gradient norm), so that a control change
+        that moves the data a little leaves those axes (and their cached rendering) as they are."""
+        self.plot.update(self.result)
+        top = self.plot.ax_std.get_ylim()[1]
+        step = 10.0 ** math.floor(math.log10(top)) / 4
+        self.plot.ax_std.set_ylim(0, step * math.ceil(top / step - 1e-9))
+        lo, hi = np.log10(self.plot.ax_grad.get_ylim())
+        self.plot.ax_grad.set_ylim(10.0 ** math.floor(lo), 10.0 ** math.ceil(hi))
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
