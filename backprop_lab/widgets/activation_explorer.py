@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from backprop_lab.activations import ACTIVATIONS, get_activation
+from backprop_lab.widgets.base import ExplorerView
 
 #: names shown in the dropdown, in order
 LABELS: dict[str, str] = {
@@ -206,7 +207,7 @@ def _status(name: str, label: str, cutoff: float, threshold: float, messages: li
     return "\n".join(lines)
 
 
-class ActivationExplorer:
+class ActivationExplorer(ExplorerView):
     """The widget: a dropdown for g, sliders for the mean and std of z and the saturation threshold.
 
     ``.widget`` is the ipywidgets box to display; ``.result`` is the latest
@@ -266,27 +267,6 @@ class ActivationExplorer:
     def _compute(self) -> ActivationExploration:
         return explore_activation(self.activation.value, self.mean.value, self.std.value,
                                   self.threshold.value, self.n_samples, self.seed)
-
-    @property
-    def status(self) -> str:
-        """The status text currently shown (plain text)."""
-        return self._status
-
-    def _show_status(self, text: str | None = None) -> None:
-        from backprop_lab.widgets.base import status_html
-
-        self._status = self.result.status if text is None else text
-        self.status_box.value = status_html(self._status)
-
-    def _on_change(self, _change: dict) -> None:
-        try:
-            self.result = self._compute()
-        except ValueError as e:  # bad settings: a message in the widget, not a traceback
-            self._show_status(f"cannot compute: {e}")
-            return
-        self._draw()
-        self.view.refresh()
-        self._show_status()
 
     def _draw(self) -> None:
         """Update the plot's artists; the histogram's y-limit goes up in steps of a quarter of

@@ -276,3 +276,41 @@ def clean_whole_number(value: object, name: str, lo: int, hi: int, notes: list[s
         notes.append(f"{name} {n} above {hi}; using {hi}")
         return hi
     return n
+
+
+class ExplorerView:
+    """What the explorer widgets share: on every control change, recompute, redraw, show status.
+
+    A subclass sets ``self.result`` (its compute function's output, which has a ``status``),
+    ``self.view`` (a :class:`FigureView`) and ``self.status_box`` (an ``ipywidgets.HTML``), and
+    defines ``_compute()`` and ``_draw()``. Errors listed in ``compute_errors`` (bad settings)
+    become a message in the widget, never a traceback.
+    """
+
+    compute_errors: tuple[type[Exception], ...] = (ValueError,)
+
+    def _compute(self):  # pragma: no cover - defined by subclasses
+        raise NotImplementedError
+
+    def _draw(self) -> None:  # pragma: no cover - defined by subclasses
+        raise NotImplementedError
+
+    @property
+    def status(self) -> str:
+        """The status text currently shown (plain text)."""
+        return self._status
+
+    def _show_status(self, text: str | None = None) -> None:
+        self._status = self.result.status if text is None else text
+        self.status_box.value = status_html(self._status)
+
+    def _on_change(self, _change: dict) -> None:
+        try:
+            self.result = self._compute()
+        except self.compute_errors as e:
+            self._show_status(f"cannot compute: {e}")
+            return
+        self._draw()
+        self.view.refresh()
+        self._show_status()
+

@@ -35,6 +35,7 @@ import numpy as np
 from backprop_lab.layers import BatchNorm, Layer, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from backprop_lab.losses import SoftmaxCrossEntropy
 from backprop_lab.model import Sequential
+from backprop_lab.widgets.base import ExplorerView
 
 #: activations and initialisations offered by the widget (value → label)
 ACTIVATIONS: dict[str, str] = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
@@ -306,7 +307,9 @@ def _status(s: FlowStats, depth: int, activation: str, init: str, batchnorm: boo
     return "\n".join(lines)
 
 
-class GradientFlowExplorer:
+class GradientFlowExplorer(ExplorerView):
+    compute_errors = (ValueError, FloatingPointError)  # a message in the widget, not a traceback
+
     """The widget: depth and width sliders, activation and init dropdowns, a BatchNorm checkbox.
 
     ``.widget`` is the box to display, ``.result`` the latest :class:`FlowStats`, ``.status`` the
@@ -364,27 +367,6 @@ class GradientFlowExplorer:
     def _compute(self) -> FlowStats:
         return compute_gradient_flow(self.depth.value, self.width.value, self.activation.value,
                                      self.init.value, self.batchnorm.value, self.seed)
-
-    @property
-    def status(self) -> str:
-        """The status text currently shown (plain text)."""
-        return self._status
-
-    def _show_status(self, text: str | None = None) -> None:
-        from backprop_lab.widgets.base import status_html
-
-        self._status = self.result.status if text is None else text
-        self.status_box.value = status_html(self._status)
-
-    def _on_change(self, _change: dict) -> None:
-        try:
-            self.result = self._compute()
-        except (ValueError, FloatingPointError) as e:  # a message in the widget, not a traceback
-            self._show_status(f"cannot compute: {e}")
-            return
-        self._draw()
-        self.view.refresh()
-        self._show_status()
 
     def _draw(self) -> None:
         """Update the plot's artists; the y-limits go outward in steps (a quarter of the order of
