@@ -13,7 +13,8 @@ from collections.abc import Callable
 import numpy as np
 
 from backprop_lab import activations as act
-from backprop_lab.checks.core import Checker, CheckFailure
+from backprop_lab.checks.core import Checker
+from backprop_lab.checks.helpers import call_with_hints
 
 __all__ = ["check_centre", "check_confusion_matrix", "check_most_confident_wrong",
            "check_per_class_accuracy"]
@@ -233,17 +234,12 @@ def check_per_class_accuracy(per_class_accuracy: Callable) -> None:
                       (1 - d / C.sum(axis=1), "that is the error rate per class")])
 
     C = np.array([[3, 0, 1], [0, 0, 0], [0, 2, 2]])
-    try:
-        with np.errstate(divide="raise", invalid="raise"):
-            out = c.call(C, label="C = [[3, 0, 1], [0, 0, 0], [0, 2, 2]] (class 1 has no examples)")
-    except CheckFailure as failure:
-        if not isinstance(failure.__cause__, FloatingPointError):
-            raise
-        c.fail(f'NumPy reported "{failure.__cause__}" inside your code (a 0/0, which prints a '
-               "RuntimeWarning in a normal run)", cause=failure.__cause__,
-               hint="class 1 has no examples: 0/0. Give NaN for such classes without dividing "
-                    "by 0: divide only where the row sum is > 0 (np.divide has a `where=` "
-                    "argument) and leave np.nan elsewhere")
+    out = call_with_hints(
+        c, C, label="C = [[3, 0, 1], [0, 0, 0], [0, 2, 2]] (class 1 has no examples)",
+        numpy_errors=True,
+        hints={FloatingPointError: "class 1 has no examples: 0/0. Give NaN for such classes "
+               "without dividing by 0: divide only where the row sum is > 0 (np.divide has a "
+               "`where=` argument) and leave np.nan elsewhere"})
     c.array(out, dtype=np.float64, shape=(3,), name="the per-class accuracies")
     c.true(np.isnan(out[1]), "a class without examples gives NaN",
            f"class 1 has no examples: expected NaN, got {out[1]!r}",
