@@ -16,6 +16,7 @@ import numpy as np
 
 from backprop_lab.losses import BCEWithLogits, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from backprop_lab.model import Sequential
+from backprop_lab.optim import clip_grad_norm
 
 
 class DivergenceError(RuntimeError):
@@ -177,8 +178,6 @@ def fit(
                     raise DivergenceError(step, epoch, value, optimizer.lr, history)
                 net.backward(loss.backward(), input_grad=False)
                 if clip_norm is not None:
-                    from backprop_lab.optim import clip_grad_norm
-
                     clip_grad_norm(params, clip_norm)
                 optimizer.step()
                 history.step_loss.append(value)
