@@ -84,10 +84,10 @@ def time_torch(X: np.ndarray, y: np.ndarray, seed: int = 0, optimizer: str = "ad
     g = torch.Generator().manual_seed(seed)
     t = time.perf_counter()
     perm = torch.randperm(len(Xt), generator=g)
-    Xs, ys = Xt[perm], yt[perm]
-    for i in range(0, len(Xs), BATCH):
+    for i in range(0, len(Xt), BATCH):
+        idx = perm[i : i + BATCH]  # per-batch gather, exactly as the library's fit does
         opt.zero_grad()
-        loss = lossf(net(Xs[i : i + BATCH]), ys[i : i + BATCH])
+        loss = lossf(net(Xt[idx]), yt[idx])
         loss.backward()
         opt.step()
     return time.perf_counter() - t
