@@ -165,6 +165,24 @@ class Checker:
             return "an extra axis: did you forget to sum over the batch, or did broadcasting add an axis?"
         return "check the axis you reduce over and the order of matrix products"
 
+    def results(
+        self, out: Any, names: tuple[str, ...], kind: str = "a tuple", hint: str | None = None
+    ) -> tuple[Any, ...]:
+        """``out`` must be a tuple (or list) of ``len(names)`` results, named in messages.
+
+        ``kind`` is how messages call it ("a tuple", "a pair", "3 results"); ``hint`` is added
+        after the default "return a, b".
+        """
+        what = f"{kind} ({', '.join(names)})"
+        if not isinstance(out, (tuple, list)) or len(out) != len(names):
+            got = type(out).__name__
+            if isinstance(out, (tuple, list)):
+                got += f" of length {len(out)}"
+            self.fail(f"expected {what}, got {got}",
+                      hint=f"return {', '.join(names)}" + (f" ({hint})" if hint else ""))
+        self.ok(f"returns {what}")
+        return tuple(out)
+
     def number(self, out: Any, name: str = "the result") -> float:
         """``out`` must be a real number (Python or NumPy scalar, or a 0-d array)."""
         if isinstance(out, np.ndarray) and out.ndim == 0:

@@ -27,16 +27,6 @@ __all__ = ["check_accuracy", "check_linear_backward", "check_predict", "check_tr
 F32 = {"rtol": 1e-5, "atol": 1e-6}
 
 
-def _check_tuple(c: Checker, out: Any, names: tuple[str, ...]) -> tuple[Any, ...]:
-    what = "(" + ", ".join(names) + ")"
-    if not isinstance(out, (tuple, list)) or len(out) != len(names):
-        c.fail(f"expected a tuple {what}, got {type(out).__name__}"
-               + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""),
-               hint=f"return {', '.join(names)}")
-    c.ok(f"returns a tuple {what}")
-    return tuple(out)
-
-
 # -- task 1: Linear.backward --------------------------------------------------------------------
 
 
@@ -45,7 +35,7 @@ def _check_linear_case(c: Checker, fn: Callable, dZ: np.ndarray, A: np.ndarray, 
     m, n_out = dZ.shape
     n_in = A.shape[1]
     dtype = dZ.dtype
-    dA, dW, db = _check_tuple(c, c.call(dZ, A, W, label=label), ("dA_prev", "dW", "db"))
+    dA, dW, db = c.results(c.call(dZ, A, W, label=label), ("dA_prev", "dW", "db"))
     c.array(dA, dtype=dtype, name="dA_prev")
     if dA.shape != (m, n_in):
         c.fail(f"dA_prev has shape {dA.shape}, expected {(m, n_in)} (the shape of A_prev)",

@@ -46,16 +46,6 @@ def _library(opt_factory: Callable, w0: np.ndarray, G: np.ndarray, keys: tuple[s
     return np.array(ws), {key: np.array(v) for key, v in states.items()}
 
 
-def _tuple(c: Checker, out: Any, names: tuple[str, ...]) -> tuple[Any, ...]:
-    what = "(" + ", ".join(names) + ")"
-    if not isinstance(out, (tuple, list)) or len(out) != len(names):
-        c.fail(f"expected a tuple {what}, got {type(out).__name__}"
-               + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""),
-               hint=f"return {', '.join(names)} (new arrays: the state is passed back in next step)")
-    c.ok(f"returns a tuple {what}")
-    return tuple(out)
-
-
 # -- task 1: momentum -----------------------------------------------------------------------------
 
 
@@ -94,7 +84,8 @@ def _run_steps(c: Checker, G: np.ndarray, state0: tuple[np.ndarray, ...], w0: np
     w, state = w0, state0
     ws, states = [], [[] for _ in state0]
     for t, g in enumerate(G, start=1):
-        out = _tuple(c, call(w, g, state, t), names)
+        out = c.results(call(w, g, state, t), names,
+                        hint="new arrays: the state is passed back in next step")
         for name, arr in zip(names, out, strict=True):
             c.array(arr, dtype=w0.dtype, shape=w0.shape, name=f"{name} (step {t}, {what})")
         w, state = out[0], tuple(out[1:])

@@ -11,7 +11,6 @@ in the tasks.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -78,14 +77,6 @@ def check_l2_grad(l2_grad: Callable) -> None:
 # -- task 2: inverted dropout, forward ------------------------------------------------------------
 
 
-def _pair(c: Checker, out: Any, names: tuple[str, str]) -> tuple[Any, Any]:
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
-        c.fail(f"expected a pair ({names[0]}, {names[1]}), got {type(out).__name__}",
-               hint=f"return {names[0]}, {names[1]}")
-    c.ok(f"returns a pair ({names[0]}, {names[1]})")
-    return out[0], out[1]
-
-
 def check_dropout_forward(dropout_forward: Callable) -> None:
     """mask = [U ≥ p] / (1 − p), A = X ⊙ mask; returns (A, mask)."""
     c = Checker("dropout_forward", dropout_forward)
@@ -94,7 +85,7 @@ def check_dropout_forward(dropout_forward: Callable) -> None:
     p = 0.3
     out = c.call(X, p, U, label="X (2, 4), p = 0.3, U = [[0.9, 0.1, 0.5, 0.3], "
                                 "[0.25, 0.7, 0.05, 0.6]] (note U = p = 0.3 at [0, 3])")
-    A, mask = _pair(c, out, ("A", "mask"))
+    A, mask = c.results(out, ("A", "mask"), kind="a pair")
     keep = U >= p
     c.array(mask, dtype=np.float64, shape=X.shape, name="mask")
     c.close(mask, keep / (1 - p), what="mask", hint="mask = [U ≥ p] / (1 − p): kept units are "
@@ -120,21 +111,21 @@ def check_dropout_forward(dropout_forward: Callable) -> None:
     layer.train()
     expected = layer.forward(Xr)
     Ur = np.random.default_rng(rng_seed).random(Xr.shape)
-    A, mask = _pair(c, c.call(Xr, 0.5, Ur, label="X (6, 5), p = 0.5, U = default_rng(101)."
-                                                  "random(X.shape)"), ("A", "mask"))
+    A, mask = c.results(c.call(Xr, 0.5, Ur, label="X (6, 5), p = 0.5, U = default_rng(101)."
+                                                  "random(X.shape)"), ("A", "mask"), kind="a pair")
     c.close(A, expected, what="A equals backprop_lab.layers.Dropout(0.5) with the same draws")
 
-    A, mask = _pair(c, c.call(X, 0.0, U, label="p = 0 (nothing dropped)"), ("A", "mask"))
+    A, mask = c.results(c.call(X, 0.0, U, label="p = 0 (nothing dropped)"), ("A", "mask"), kind="a pair")
     c.close(mask, np.ones_like(X), what="p = 0 keeps everything, mask = 1")
     c.close(A, X, what="p = 0 gives A = X")
 
-    A, mask = _pair(c, c.call(X[:1], 0.5, U[:1], label="a batch of one row, p = 0.5"),
-                    ("A", "mask"))
+    A, mask = c.results(c.call(X[:1], 0.5, U[:1], label="a batch of one row, p = 0.5"),
+                        ("A", "mask"), kind="a pair")
     c.array(A, shape=(1, 4), name="A")
     c.close(A, X[:1] * (U[:1] >= 0.5) / 0.5, what="a batch of one")
 
     X32, U32 = X.astype(np.float32), U.astype(np.float32)
-    A, mask = _pair(c, c.call(X32, p, U32, label="float32 X and U, p = 0.3"), ("A", "mask"))
+    A, mask = c.results(c.call(X32, p, U32, label="float32 X and U, p = 0.3"), ("A", "mask"), kind="a pair")
     c.array(mask, dtype=np.float32, name="mask")
     c.array(A, dtype=np.float32, name="A")
     c.close(A, X32 * (U32 >= np.float32(p)) / np.float32(1 - p), what="float32 keeps float32",

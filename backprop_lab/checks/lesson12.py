@@ -31,16 +31,6 @@ __all__ = ["check_is_diverging", "check_linear_backward", "check_mse_loss_grad",
 F32 = {"rtol": 1e-5, "atol": 1e-6}
 
 
-def _tuple(c: Checker, out: Any, names: tuple[str, ...]) -> tuple[Any, ...]:
-    if not isinstance(out, (tuple, list)) or len(out) != len(names):
-        got = f"{type(out).__name__} of length {len(out)}" if isinstance(out, (tuple, list)) \
-            else type(out).__name__
-        c.fail(f"expected {len(names)} results ({', '.join(names)}), got a {got}",
-               hint=f"return {', '.join(names)}")
-    c.ok(f"returns ({', '.join(names)})")
-    return tuple(out)
-
-
 # -- task 1: a Linear layer's backward pass, with the transposed dW fixed ----------------------------
 
 
@@ -54,7 +44,7 @@ def _library_backward(dZ: np.ndarray, A_prev: np.ndarray, W: np.ndarray):
 
 def _compare_linear(c: Checker, out: Any, dZ: np.ndarray, A_prev: np.ndarray, W: np.ndarray,
                     tol: dict[str, float], mistakes: bool = True) -> None:
-    dW, db, dA = _tuple(c, out, ("dW", "db", "dA_prev"))
+    dW, db, dA = c.results(out, ("dW", "db", "dA_prev"), kind="3 results")
     m, (n_out, n_in) = dZ.shape[0], W.shape
     eW, eb, eA = _library_backward(dZ, A_prev, W)
     if all(isinstance(x, np.ndarray) for x in (dW, db, dA)) and dW.shape == eA.shape \
@@ -138,7 +128,7 @@ def check_mse_loss_grad(mse_loss_grad: Callable) -> None:
     m, N = P.shape[0], P.size
     diff = P - T
     out = c.call(P, T, label="P (4, 3), T (4, 3)")
-    loss, grad = _tuple(c, out, ("loss", "dP"))
+    loss, grad = c.results(out, ("loss", "dP"), kind="2 results")
     value = c.number(loss, name="loss")
     c.close(value, e_loss, what="loss = mean of (P − T)² over all m·k elements",
             hint="L = (1/N) Σ (P − T)² with N = P.size",
@@ -160,9 +150,9 @@ def check_mse_loss_grad(mse_loss_grad: Callable) -> None:
 
     A = rng.standard_normal((4, 5))  # the activations feeding P through a layer
     reps = 4
-    loss4, grad4 = _tuple(c, c.call(np.tile(P, (reps, 1)), np.tile(T, (reps, 1)),
+    loss4, grad4 = c.results(c.call(np.tile(P, (reps, 1)), np.tile(T, (reps, 1)),
                                     label="the same 4 rows repeated 4 times (a batch of 16)"),
-                          ("loss", "dP"))
+                          ("loss", "dP"), kind="2 results")
     c.array(grad4, shape=(reps * m, 3), name="dP")
     dW1, dW4 = grad.T @ A, grad4.T @ np.tile(A, (reps, 1))
     ratio = float(np.linalg.norm(dW4) / np.linalg.norm(dW1))
@@ -174,19 +164,19 @@ def check_mse_loss_grad(mse_loss_grad: Callable) -> None:
            hint="average over the batch: a summed loss gives a gradient that grows with m, which "
                 "acts like a learning rate multiplied by the batch size (lesson 12, section 5)")
 
-    loss, grad = _tuple(c, c.call(P, P.copy(), label="P = T (a perfect prediction)"),
-                        ("loss", "dP"))
+    loss, grad = c.results(c.call(P, P.copy(), label="P = T (a perfect prediction)"),
+                        ("loss", "dP"), kind="2 results")
     c.close(c.number(loss, name="loss"), 0.0, what="a perfect prediction has loss 0")
     c.close(grad, np.zeros_like(P), what="and gradient 0")
 
     Pb, Tb = np.array([[1000.0, -1000.0]]), np.array([[-1000.0, 1000.0]])
-    loss, grad = _tuple(c, c.call(Pb, Tb, label="a batch of one, P = [[1000, -1000]], "
-                                                "T = [[-1000, 1000]]"), ("loss", "dP"))
+    loss, grad = c.results(c.call(Pb, Tb, label="a batch of one, P = [[1000, -1000]], "
+                                                "T = [[-1000, 1000]]"), ("loss", "dP"), kind="2 results")
     c.close(c.number(loss, name="loss"), 4e6, what="large values and a batch of one (loss 4e6)")
     c.close(grad, np.array([[2000.0, -2000.0]]), what="dP = [[2000, -2000]]")
 
     P32, T32 = P.astype(np.float32), T.astype(np.float32)
-    loss, grad = _tuple(c, c.call(P32, T32, label="float32 P and T"), ("loss", "dP"))
+    loss, grad = c.results(c.call(P32, T32, label="float32 P and T"), ("loss", "dP"), kind="2 results")
     c.array(grad, dtype=np.float32, shape=P.shape, name="dP")
     c.close(grad, 2 * (P32 - T32) / np.float32(N), what="float32 keeps float32", **F32)
     c.done()
