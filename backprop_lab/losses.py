@@ -46,8 +46,10 @@ class Loss:
 
 def _float_array(x: np.ndarray, what: str, owner: str) -> np.ndarray:
     x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
+    if x.dtype.kind != "f":  # float16/32/64 (a cheaper test than np.issubdtype, run every step)
         raise TypeError(f"{owner}: {what} must be a float array, got dtype {x.dtype}")
+    if x.size == 0:
+        raise ShapeError(f"{owner}: {what} are empty (shape {x.shape}); a mean loss needs >= 1 element")
     return x
 
 
@@ -61,7 +63,7 @@ def _same_shape(pred: np.ndarray, target: np.ndarray, owner: str) -> None:
 
 def _labels(y: np.ndarray, m: int, k: int, owner: str) -> np.ndarray:
     y = np.asarray(y)
-    if not np.issubdtype(y.dtype, np.integer):
+    if y.dtype.kind not in "iu":  # signed or unsigned integers
         raise TypeError(
             f"{owner}: targets must be integer class labels of shape ({m},), got dtype {y.dtype}"
             + ("; if they are one-hot, use y.argmax(1)" if y.ndim == 2 else "")

@@ -314,6 +314,17 @@ def test_elementwise_shape_mismatch(cls):
     assert isinstance(e.value, ValueError)
 
 
+@pytest.mark.parametrize(
+    "cls", [MSE, BinaryCrossEntropy, BCEWithLogits, CategoricalCrossEntropy, SoftmaxCrossEntropy]
+)
+def test_empty_batch_rejected(cls):
+    # a mean over zero rows is undefined: a clear error instead of nan and a RuntimeWarning
+    pred = np.empty((0, 3))
+    target = np.empty(0, dtype=int) if cls in (CategoricalCrossEntropy, SoftmaxCrossEntropy) else pred
+    with pytest.raises(ShapeError, match=r"empty \(shape \(0, 3\)\)"):
+        cls().forward(pred, target)
+
+
 @pytest.mark.parametrize("cls", [MSE, BinaryCrossEntropy, BCEWithLogits, SoftmaxCrossEntropy])
 def test_integer_predictions_rejected(cls):
     with pytest.raises(TypeError, match="float"):
