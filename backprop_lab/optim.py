@@ -586,10 +586,11 @@ class Adam(Optimizer):
     def update(self, w: np.ndarray, g: np.ndarray, state: State) -> None:
         m, v = state["m"], state["v"]
         beta1, beta2 = self.betas
-        tmp = np.subtract(g, m)  # m ← β₁·m + (1 − β₁)·g  =  m + (1 − β₁)·(g − m)
-        tmp *= 1.0 - beta1
-        m += tmp
-        np.multiply(g, g, out=tmp)  # v ← β₂·v + (1 − β₂)·g²
+        # m ← β₁·m + (1 − β₁)·g, computed as β₁·(m − g) + g: three in-place passes, no temporary
+        m -= g
+        m *= beta1
+        m += g
+        tmp = np.multiply(g, g)  # v ← β₂·v + (1 − β₂)·g²
         tmp *= 1.0 - beta2
         v *= beta2
         v += tmp

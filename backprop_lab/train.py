@@ -171,7 +171,7 @@ def fit(
                 # gather each batch on its own: copying 400 kB at a time is ~25x faster than
                 # materialising a shuffled copy of all of MNIST (188 MB of fresh memory)
                 idx = perm[i : i + batch_size]
-                Xb, yb = X[idx], y[idx]
+                Xb, yb = np.take(X, idx, axis=0), y[idx]
                 out = net.forward(Xb)
                 value = loss.forward(out, yb)
                 if not math.isfinite(value):
