@@ -300,7 +300,7 @@ class BatchNorm(Layer):
         self, n: int, momentum: float = 0.1, eps: float = 1e-5, dtype: np.dtype | type = np.float64
     ) -> None:
         super().__init__()
-        if not isinstance(n, (int, np.integer)) or n < 1:
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
             raise ValueError(f"BatchNorm: n must be a positive integer, got {n!r}")
         if not 0 <= momentum <= 1:
             raise ValueError(f"BatchNorm: momentum must be in [0, 1], got {momentum!r}")

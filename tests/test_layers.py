@@ -428,7 +428,7 @@ def test_linear_bad_widths(n_in, n_out):
         Linear(n_in, n_out)
 
 
-@pytest.mark.parametrize("n", [0, -3])
+@pytest.mark.parametrize("n", [0, -3, 2.5, True])
 def test_batchnorm_bad_width(n):
     with pytest.raises(ValueError, match=str(n)):
         BatchNorm(n)
