@@ -569,7 +569,7 @@ class LRView:
         cell = widget_cell(page, LR_MARKER)
         cell.scroll_into_view_if_needed()
         out = cell.locator(".jp-OutputArea-output").last
-        slider = out.locator(".widget-slider", has_text="α").first
+        slider = out.locator(".widget-slider", has_text="η").first
         return cls(out, out.locator("img.widget-image").first,
                    slider.locator(".noUi-handle").first, slider.locator(".widget-readout").first)
 

@@ -62,7 +62,7 @@ def test_below_threshold_does_not_diverge(lr):
     assert r.diverged_at is None
     assert r.status != "diverged"
     assert r.threshold == pytest.approx(THRESHOLD_1D)
-    assert "< 2/L" in r.message and "converges" in r.message
+    assert "< 2/λ_max" in r.message and "converges" in r.message
 
 
 @pytest.mark.parametrize("lr", [0.201, 0.21, 0.3, 1.0, 10.0])
@@ -71,22 +71,22 @@ def test_above_threshold_diverges(lr):
     assert r.status == "diverged"
     assert r.diverged_at is not None and r.diverged_at >= 1
     assert f"diverged at step {r.diverged_at}" in r.message
-    assert "> 2/L" in r.message and "diverges" in r.message
+    assert "> 2/λ_max" in r.message and "diverges" in r.message
 
 
 def test_status_line_example_from_the_brief():
     r = compute_lr_explorer("quadratic_1d", 0.21, 60)
-    assert "α = 0.21 > 2/L = 0.20: diverges" in r.message
+    assert "η = 0.21 > 2/λ_max = 0.20: diverges" in r.message
     assert r.message.startswith("diverged at step ")
 
 
 def test_nearby_rates_are_told_apart():
     r = compute_lr_explorer("quadratic_1d", 0.2001, 10)
-    assert "α = 0.2001 > 2/L = 0.2000" in r.message
+    assert "η = 0.2001 > 2/λ_max = 0.2000" in r.message
 
 
 def test_path_follows_closed_form_and_factor():
-    """w_t = (1 − αL)^t w₀ and the reported factor is |1 − αL|."""
+    """w_t = (1 − ηλ)^t w₀ and the reported factor is |1 − ηλ|."""
     for lr in (0.03, 0.1, 0.17):
         r = compute_lr_explorer("quadratic_1d", lr, 30, start=1.5)
         t = np.arange(31)
@@ -96,7 +96,7 @@ def test_path_follows_closed_form_and_factor():
 
 
 def test_statuses_on_the_1d_quadratic():
-    assert compute_lr_explorer("quadratic_1d", 0.1, 5).status == "converged"  # αL = 1: one step
+    assert compute_lr_explorer("quadratic_1d", 0.1, 5).status == "converged"  # ηλ = 1: one step
     assert compute_lr_explorer("quadratic_1d", 0.18, 30).status == "oscillating"  # overshoots
     assert compute_lr_explorer("quadratic_1d", 0.01, 30).status == "converging"
     small = compute_lr_explorer("quadratic_1d", LR_MIN, 30)
@@ -105,7 +105,7 @@ def test_statuses_on_the_1d_quadratic():
 
 
 def test_diverging_before_leaving_the_plot():
-    # |1 − αL| = 1.01: the loss grows, but 10 steps do not carry w₀ = 0.5 out of [−2, 2]
+    # |1 − ηλ| = 1.01: the loss grows, but 10 steps do not carry w₀ = 0.5 out of [−2, 2]
     r = compute_lr_explorer("quadratic_1d", 0.201, 10, start=0.5)
     assert r.diverged_at is None
     assert r.status == "diverging"
@@ -130,7 +130,7 @@ def test_saddle_and_nonquadratic_messages():
     assert on_axis.status == "converged" and "stationary point" in on_axis.message
     rosen = compute_lr_explorer("rosenbrock", 0.01, 60)
     assert rosen.status == "diverged" and rosen.threshold is None and rosen.rate is None
-    assert "smaller α" in rosen.message
+    assert "smaller η" in rosen.message
 
 
 def test_every_surface_runs():
@@ -145,7 +145,7 @@ def test_momentum_threshold_and_factor():
     beta = 0.9
     r = compute_lr_explorer("quadratic_1d", 0.3, 400, momentum=beta)
     assert r.threshold == pytest.approx(stability_threshold(L_1D, beta)) == pytest.approx(0.38)
-    assert "2(1+β)/L" in r.message and r.status != "diverged"
+    assert "2(1+β)/λ_max" in r.message and r.status != "diverged"
     assert compute_lr_explorer("quadratic_1d", 0.39, 400, momentum=beta).status == "diverged"
     # the factor is the spectral radius of the heavy-ball companion matrix
     for lr in (0.01, 0.1, 0.3, 0.37):
@@ -254,7 +254,7 @@ def test_divergence_in_the_view_stays_inside_the_plot(explorer):
     r = explorer.result
     assert r.status == "diverged"
     assert "diverged at step" in explorer.status_text
-    assert "α = 0.21 > 2/L = 0.20: diverges" in explorer.status_text
+    assert "η = 0.21 > 2/λ_max = 0.20: diverges" in explorer.status_text
     xmin, xmax, _, _ = EXPLORER_SURFACES["quadratic_1d"].bounds
     x, _ = line_data(explorer.path_line)
     assert np.all((x >= xmin) & (x <= xmax))

@@ -3,10 +3,10 @@
 Two parts, as every widget of the course:
 
 * :func:`compute_lr_explorer` — a pure, deterministic function of the control values (surface,
-  learning rate α, number of steps, start point, momentum β) that runs gradient descent with
+  learning rate η, number of steps, start point, momentum β) that runs gradient descent with
   :func:`backprop_lab.surfaces.run_optimizer` and returns a :class:`LRExplorerResult`: the path,
   the loss per step, a status (converged / converging / oscillating / diverging / diverged at
-  step k / stalled) and, on quadratics, the stability threshold 2(1+β)/L and the per-step
+  step k / stalled) and, on quadratics, the stability threshold 2(1+β)/λ_max and the per-step
   convergence factor. Bad control values are clamped and reported in the message, never raised.
 * :class:`LRExplorer` — the view: a dropdown of surfaces, a log-scale learning-rate slider, a
   steps slider, a dropdown of start points and a momentum checkbox above a figure with the
@@ -15,7 +15,7 @@ Two parts, as every widget of the course:
   (``set_data`` / ``set_text``); the contours are redrawn only when the surface changes.
 
 The surfaces are :data:`backprop_lab.surfaces.SURFACES` plus ``"quadratic_1d"``, the 1-D
-quadratic L(w) = ½·10·w² (stored as the 2-D quadratic ½(10x² + y²) run on the line y = 0, where
+quadratic 𝓛(w) = ½·10·w² (stored as the 2-D quadratic ½(10x² + y²) run on the line y = 0, where
 the y-coordinate stays exactly 0).
 
 Typical use in a notebook::
@@ -62,7 +62,7 @@ LR_MIN, LR_MAX = 1e-4, 10.0
 STEPS_MAX = 500
 #: the momentum coefficient used when momentum is switched on
 MOMENTUM_BETA = 0.9
-#: curvature of the 1-D quadratic L(w) = ½·L·w²
+#: curvature λ of the 1-D quadratic 𝓛(w) = ½·λ·w²
 L_1D = 10.0
 
 _QUAD_1D = dataclasses.replace(
@@ -70,7 +70,7 @@ _QUAD_1D = dataclasses.replace(
     name="quadratic_1d",
     start=(1.5, 0.0),
     bounds=(-2.0, 2.0, -1.0, 1.0),
-    description=f"1-D quadratic L(w) = ½·{L_1D:g}·w² (2/L = {2 / L_1D:g})",
+    description=f"1-D quadratic 𝓛(w) = ½·{L_1D:g}·w² (2/λ = {2 / L_1D:g})",
 )
 
 #: the surfaces the explorer offers, by name
@@ -131,9 +131,9 @@ class LRExplorerResult:
             goes up and down, or every step overshoots and reverses direction), "diverging" (the
             loss grows but has not left the plot yet), "diverged", "stalled".
         threshold: for quadratics with a minimum, the largest stable learning rate
-            2(1 + β)/L (2/L without momentum); None otherwise.
+            2(1 + β)/λ_max (2/λ_max without momentum); None otherwise.
         rate: for quadratics, the per-step factor by which the slowest error component shrinks
-            (|1 − αλ| maximised over the Hessian eigenvalues λ without momentum); > 1 means it
+            (|1 − ηλ| maximised over the Hessian eigenvalues λ without momentum); > 1 means it
             grows. None for non-quadratic surfaces.
         notes: messages about clamped inputs (empty when every value was valid).
         message: the one-line status shown under the plot.
@@ -180,12 +180,12 @@ def convergence_factor(lr: float, eigenvalues: np.ndarray, momentum: float = 0.0
     """Per-step factor of the slowest error component of (heavy-ball) gradient descent on a
     quadratic with Hessian eigenvalues λ.
 
-    Without momentum each eigen-direction evolves as e ← (1 − αλ)·e, so the factor is
-    max |1 − αλ|. With momentum β it follows e_{t+1} = (1 + β − αλ)e_t − β e_{t−1}; the factor
-    is the largest root modulus of z² − (1 + β − αλ)z + β = 0.
+    Without momentum each eigen-direction evolves as e ← (1 − ηλ)·e, so the factor is
+    max |1 − ηλ|. With momentum β it follows e_{t+1} = (1 + β − ηλ)e_t − β e_{t−1}; the factor
+    is the largest root modulus of z² − (1 + β − ηλ)z + β = 0.
 
     Args:
-        lr: learning rate α.
+        lr: learning rate η.
         eigenvalues: (k,) Hessian eigenvalues λ.
         momentum: β in [0, 1).
 
@@ -205,8 +205,8 @@ def convergence_factor(lr: float, eigenvalues: np.ndarray, momentum: float = 0.0
 
 
 def stability_threshold(L: float, momentum: float = 0.0) -> float:
-    """The largest stable learning rate on a convex quadratic with largest curvature L:
-    2/L for plain gradient descent, 2(1 + β)/L with heavy-ball momentum β."""
+    """The largest stable learning rate on a convex quadratic with largest curvature λ_max
+    (the argument ``L``): 2/λ_max for plain gradient descent, 2(1 + β)/λ_max with heavy-ball momentum β."""
     return 2.0 * (1.0 + momentum) / L
 
 
@@ -332,7 +332,7 @@ def compute_lr_explorer(
     Args:
         surface_name: a key of :data:`EXPLORER_SURFACES` (``"quadratic_1d"``, ``"bowl"``,
             ``"ravine"``, ``"rosenbrock"``, ``"beale"``, ``"saddle"``, ``"himmelblau"``).
-        lr: learning rate α; clamped to [LR_MIN, LR_MAX] (α ≤ 0 or not a number → LR_MIN, with
+        lr: learning rate η; clamped to [LR_MIN, LR_MAX] (η ≤ 0 or not a number → LR_MIN, with
             a note in the message).
         steps: number of gradient steps; clamped to [1, STEPS_MAX].
         start: start point (x, y), for the 1-D quadratic also just w₀; None = the surface's
@@ -439,21 +439,21 @@ def _message(
 
     if eig is None or rate is None:
         if status in ("diverged", "diverging", "oscillating"):
-            return f"{what} | the steps overshoot: try a smaller α"
+            return f"{what} | the steps overshoot: try a smaller η"
         if status == "stalled":
-            return f"{what} | try a larger α"
+            return f"{what} | try a larger η"
         return what
     if threshold is None:  # the saddle: a negative eigenvalue
         lam = float(eig.min())
-        return f"{what} | λ = {lam:g} < 0: that direction grows ×{_fmt_rate(rate)} per step for any α"
+        return f"{what} | λ = {lam:g} < 0: that direction grows ×{_fmt_rate(rate)} per step for any η"
     a, t = _fmt_pair(lr, threshold)
-    bound = "2(1+β)/L" if beta > 0 else "2/L"
+    bound = "2(1+β)/λ_max" if beta > 0 else "2/λ_max"
     if lr > threshold:
-        verdict = f"α = {a} > {bound} = {t}: diverges (×{_fmt_rate(rate)} per step)"
+        verdict = f"η = {a} > {bound} = {t}: diverges (×{_fmt_rate(rate)} per step)"
     elif lr < threshold:
-        verdict = f"α = {a} < {bound} = {t}: converges (×{_fmt_rate(rate)} per step)"
+        verdict = f"η = {a} < {bound} = {t}: converges (×{_fmt_rate(rate)} per step)"
     else:
-        verdict = f"α = {bound} = {t}: on the edge, neither shrinks nor grows"
+        verdict = f"η = {bound} = {t}: on the edge, neither shrinks nor grows"
     return f"{what} | {verdict}"
 
 
@@ -510,7 +510,7 @@ class LRExplorer:
     The loss axis keeps fixed limits for a surface (1e-12 up to 10× the largest start loss, the
     saddle: the range of f on the plot), so the slope of the loss line — the convergence rate —
     can be compared while the slider moves; changing the surface or the number of steps redraws
-    the axes, changing α, the start or momentum only moves the lines.
+    the axes, changing η, the start or momentum only moves the lines.
 
     Args:
         surface: initial surface name.
@@ -557,7 +557,7 @@ class LRExplorer:
         self.lr = w.FloatLogSlider(
             value=DEFAULT_LR[surface] if lr is None else lr, base=10,
             min=math.log10(LR_MIN), max=math.log10(LR_MAX), step=0.01,
-            description="α", readout_format=".3g", continuous_update=True,
+            description="η", readout_format=".3g", continuous_update=True,
         )
         self.steps = w.IntSlider(value=steps, min=1, max=STEPS_MAX, description="steps",
                                  continuous_update=True)
