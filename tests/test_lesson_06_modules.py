@@ -47,7 +47,7 @@ def hand():
 @pytest.mark.parametrize(("m", "n_in", "n_out"), [(1, 1, 1), (5, 3, 4), (17, 8, 2)])
 def test_linear_matches_library(hand, m, n_in, n_out):
     mine = hand["Linear"](n_in, n_out, rng=np.random.default_rng(7))
-    theirs = lib.Linear(n_in, n_out, rng=np.random.default_rng(7))
+    theirs = lib.Linear(n_in, n_out, rng=np.random.default_rng(7), init="xavier_uniform")
     np.testing.assert_array_equal(mine.W, theirs.W)
     np.testing.assert_array_equal(mine.b, theirs.b)
     rng = np.random.default_rng(m)
@@ -87,7 +87,7 @@ def test_softmax_cross_entropy_matches_library(hand, scale):
 def test_sequential_matches_library_mlp(hand, activation, lib_name):
     sizes = [2, 6, 5, 3]
     net = hand["make_mlp"](sizes, rng=np.random.default_rng(1), activation=hand[activation])
-    lib_net = mlp(sizes, activation=lib_name, rng=np.random.default_rng(1), init="he_normal")
+    lib_net = mlp(sizes, activation=lib_name, rng=np.random.default_rng(1), init="xavier_uniform")
     X, y = load_toy("spirals", n=30, seed=2)
     loss, lib_loss = hand["SoftmaxCrossEntropy"](), lib_losses.SoftmaxCrossEntropy()
     assert agree(loss.forward(net.forward(X), y), lib_loss.forward(lib_net.forward(X), y))
@@ -103,7 +103,7 @@ def test_sequential_matches_library_mlp(hand, activation, lib_name):
 
 def test_sgd_step_matches_library_sgd(hand):
     net = hand["make_mlp"]([2, 4, 2], rng=np.random.default_rng(0))
-    lib_net = mlp([2, 4, 2], activation="tanh", rng=np.random.default_rng(0), init="he_normal")
+    lib_net = mlp([2, 4, 2], activation="tanh", rng=np.random.default_rng(0), init="xavier_uniform")
     X, y = load_toy("moons", n=20, seed=0)
     for model, ce in ((net, hand["SoftmaxCrossEntropy"]()), (lib_net, lib_losses.SoftmaxCrossEntropy())):
         ce.forward(model.forward(X), y)
@@ -118,7 +118,7 @@ def test_training_loop_matches_fit(hand):
     X, y = load_toy("xor", n=90, noise=0.1, seed=4)
     net = hand["make_mlp"]([2, 8, 2], rng=np.random.default_rng(5))
     losses = hand["train"](net, X, y, lr=0.2, epochs=15, batch_size=16, seed=3)
-    lib_net = mlp([2, 8, 2], activation="tanh", rng=np.random.default_rng(5), init="he_normal")
+    lib_net = mlp([2, 8, 2], activation="tanh", rng=np.random.default_rng(5), init="xavier_uniform")
     history = fit(lib_net, lib_losses.SoftmaxCrossEntropy(), SGD(lib_net.parameters(), lr=0.2),
                   X, y, epochs=15, batch_size=16, seed=3)
     assert agree(losses, history.train_loss, tol=1e-10)

@@ -70,7 +70,7 @@ _QUAD_1D = dataclasses.replace(
     name="quadratic_1d",
     start=(1.5, 0.0),
     bounds=(-2.0, 2.0, -1.0, 1.0),
-    description=f"1-D quadratic 𝓛(w) = ½·{L_1D:g}·w² (2/λ = {2 / L_1D:g})",
+    description=f"1-D quadratic ½·{L_1D:g}·w² (2/λ = {2 / L_1D:g})",
 )
 
 #: the surfaces the explorer offers, by name
