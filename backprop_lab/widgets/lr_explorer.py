@@ -679,6 +679,7 @@ class LRExplorer:
         if name == "quadratic_1d":
             _, self.path_line = plot_quadratic_1d(ax, L_1D, [], w_max=surface.bounds[1],
                                                   mark_start=False)
+            ax.set_ylabel("loss ½·λ·w²")  # the course writes the curvature λ (lesson 03)
         else:
             plot_contours(ax, surface, n_grid=100, n_levels=14)
             (self.path_line,) = ax.plot([], [], "-o", color="tab:red", markersize=2.5,
