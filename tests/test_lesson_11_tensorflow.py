@@ -150,3 +150,79 @@ def test_to_keras_rejects_what_it_cannot_translate() -> None:
     with pytest.raises(ValueError, match="no Linear layer; pass n_in"):
         to_keras(Sequential(Tanh()))
     assert to_keras(Sequential(Tanh()), n_in=4).input_shape == (None, 4)
+
+
+# --------------------------------------------------------------------------- momentum conventions
+# §4a's quadratic f(w) = ½(w₁² + 10 w₂²), 40 steps of momentum β = 0.9, η cut from 0.05 to 0.005
+# at step 20: after the cut, the classic form (v ← βv − ηg, w ← w + v) and torch's form
+# (u ← βu + g, w ← w − ηu) end up 1.7 apart, so a 1e-5 tolerance tells the forms apart easily.
+_A, _W0, _BETA, _STEPS = np.array([1.0, 10.0]), np.array([-4.0, 2.0]), 0.9, 40
+
+
+def _lr(t: int) -> float:
+    return 0.005 if t >= 20 else 0.05
+
+
+def _classic(rate, beta: float = _BETA) -> np.ndarray:
+    w, v, path = _W0.copy(), np.zeros(2), [_W0.copy()]
+    for t in range(_STEPS):
+        v = beta * v - rate(t) * (_A * w)
+        w = w + v
+        path.append(w)
+    return np.array(path)
+
+
+def _ours(beta: float = _BETA) -> np.ndarray:
+    from backprop_lab.optim import Momentum
+    from backprop_lab.parameter import Point
+
+    point = Point(_W0)
+    opt = Momentum([point.param], lr=_lr(0), beta=beta)
+    path = [_W0.copy()]
+    for t in range(_STEPS):
+        opt.lr = _lr(t)
+        point.dvalue[...] = _A * point.value
+        opt.step()
+        path.append(point.value.copy())
+    return np.array(path)
+
+
+def test_keras_sgd_momentum_is_the_classic_form_with_float32_constants() -> None:
+    w = tf.Variable(_W0)
+    opt = keras.optimizers.SGD(learning_rate=_lr(0), momentum=_BETA)
+    path = [_W0.copy()]
+    for t in range(_STEPS):
+        opt.learning_rate = _lr(t)
+        with tf.GradientTape() as tape:
+            f = 0.5 * tf.reduce_sum(_A * w * w)
+        opt.apply_gradients([(tape.gradient(f, w), w)])
+        path.append(w.numpy().copy())
+    keras_path = np.array(path)
+    # Keras's exact computation: the classic form with η and β rounded to float32 (Keras turns
+    # both into float32 tensors before casting them to the weights' float64), float64 otherwise
+    f32 = lambda x: float(np.float32(x))  # noqa: E731
+    np.testing.assert_allclose(keras_path, _classic(lambda t: f32(_lr(t)), f32(_BETA)),
+                               rtol=0, atol=TOL)
+    assert np.abs(keras_path - _classic(_lr)).max() < 1e-5  # only the float32 rounding
+    assert np.abs(keras_path - _ours()).max() > 1.0  # not torch's / this library's form
+
+
+def test_tf1_momentum_optimizer_is_torchs_form() -> None:
+    v1 = tf.compat.v1
+    graph = tf.Graph()
+    with graph.as_default():
+        w = v1.Variable(_W0)
+        lr = v1.placeholder(tf.float64, shape=())
+        step = v1.train.MomentumOptimizer(lr, _BETA).minimize(0.5 * tf.reduce_sum(_A * w * w))
+        with v1.Session(graph=graph) as sess:
+            sess.run(v1.global_variables_initializer())
+            path = [_W0.copy()]
+            for t in range(_STEPS):
+                sess.run(step, feed_dict={lr: _lr(t)})
+                path.append(sess.run(w))
+    tf1_path = np.array(path)
+    # exactly torch's form with β rounded to float32 (the Python float 0.9 becomes a float32
+    # constant; η comes in through a float64 placeholder), float64 otherwise
+    np.testing.assert_allclose(tf1_path, _ours(float(np.float32(_BETA))), rtol=0, atol=TOL)
+    assert np.abs(tf1_path - _ours()).max() < 1e-5  # only the float32 rounding of β
+    assert np.abs(tf1_path - _classic(_lr)).max() > 1.0
