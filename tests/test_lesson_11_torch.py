@@ -4,9 +4,9 @@ Random MLPs in float64 (several activations and losses): outputs, loss, every pa
 and the input gradient agree with ``torch.autograd`` to 1e-12; every optimizer takes the same 50
 steps as its ``torch.optim`` counterpart. BatchNorm (training and evaluation mode, running
 statistics over several steps, γ and β gradients) equals ``nn.BatchNorm1d``, and Dropout with a
-fixed mask equals torch's inverted dropout with the same units dropped. The torch copy of a model comes from
-:func:`backprop_lab.interop.to_torch`, the helper the lesson uses. Skipped when torch is not
-installed.
+fixed mask equals torch's inverted dropout with the same units dropped. The torch copy of a model
+comes from :func:`backprop_lab.interop.to_torch`, the helper the lesson uses. Skipped when torch
+is not installed.
 """
 
 from __future__ import annotations
