@@ -25,7 +25,8 @@ collect_ignore_glob = ["exercises/*", "build/*", "backprop-course/*"]
 # and the untagged cells (which never depend on tagged ones) still run and are compared.
 CELL_TAG_MODULES: dict[str, tuple[str, str]] = {
     "needs-torch": ("torch", "needs PyTorch: pip install torch"),
-    "needs-tensorflow": ("tensorflow", "needs TensorFlow: pip install tensorflow-cpu"),
+    "needs-tensorflow": ("tensorflow", "needs TensorFlow: pip install tensorflow-cpu "
+                                       "(on macOS: pip install tensorflow)"),
 }
 
 

@@ -143,8 +143,9 @@ def to_torch(net: Sequential, dtype: np.dtype | type | None = None) -> torch.nn.
 
 # --------------------------------------------------------------------------- TensorFlow / Keras
 
-#: the install command named in the errors (the CPU build; CI pins ``tensorflow-cpu==2.21.0``)
-TENSORFLOW_INSTALL = "pip install tensorflow-cpu"
+#: the install command named in the errors (the CPU build; CI pins ``tensorflow-cpu==2.21.0``;
+#: ``tensorflow-cpu`` has no macOS wheels, there the ordinary ``tensorflow`` package is the CPU build)
+TENSORFLOW_INSTALL = "pip install tensorflow-cpu (on macOS: pip install tensorflow)"
 
 
 def import_tensorflow(caller: str = "import_tensorflow") -> Any:

@@ -56,7 +56,8 @@ def _tags(cell: dict) -> list[str]:
 @pytest.mark.parametrize(("missing", "tag", "reason"), [
     ("torch", "needs-torch", "cell tagged needs-torch: needs PyTorch: pip install torch"),
     ("tensorflow", "needs-tensorflow",
-     "cell tagged needs-tensorflow: needs TensorFlow: pip install tensorflow-cpu"),
+     "cell tagged needs-tensorflow: needs TensorFlow: pip install tensorflow-cpu "
+     "(on macOS: pip install tensorflow)"),
 ])
 def test_hook_skips_exactly_the_cells_tagged_with_a_missing_module(
     monkeypatch: pytest.MonkeyPatch, missing: str, tag: str, reason: str
