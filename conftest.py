@@ -6,7 +6,6 @@ stored outputs reproducible: one BLAS thread gives the same floating-point sums 
 
 import importlib.util
 import os
-from pathlib import Path
 
 import pytest
 
@@ -19,29 +18,46 @@ os.environ.setdefault("MPLCONFIGDIR", os.path.join(os.path.dirname(__file__), ".
 
 collect_ignore_glob = ["exercises/*", "build/*", "backprop-course/*"]
 
-# --------------------------------------------------------------------------- optional PyTorch
-# Lesson 11 runs the same network in PyTorch. Without torch installed its notebook is skipped
-# (with a reason that says how to install it) instead of failing; everything else still runs.
-TORCH_NOTEBOOKS = ("lessons/11_frameworks.ipynb",)
-TORCH_SKIP_REASON = "lesson 11 needs PyTorch: pip install torch"
+# --------------------------------------------------------------------------- optional frameworks
+# Lesson 11 compares the library with PyTorch and TensorFlow, both optional. Its cells that need
+# one carry a tag (cell metadata "tags": ["needs-torch"] or ["needs-tensorflow"]); where the module
+# is not installed, those nbval cell items are skipped with a reason that says how to install it,
+# and the untagged cells (which never depend on tagged ones) still run and are compared.
+CELL_TAG_MODULES: dict[str, tuple[str, str]] = {
+    "needs-torch": ("torch", "needs PyTorch: pip install torch"),
+    "needs-tensorflow": ("tensorflow", "needs TensorFlow: pip install tensorflow-cpu "
+                                       "(on macOS: pip install tensorflow)"),
+}
 
 
-def torch_available() -> bool:
-    """True if ``import torch`` would find a module (without importing it)."""
-    return importlib.util.find_spec("torch") is not None
+def module_available(name: str) -> bool:
+    """True if ``import name`` would find a module (without importing it)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ValueError:  # a module in sys.modules without a spec
+        return False
 
 
-def needs_torch(path: str | Path) -> bool:
-    """True if the test file at ``path`` is one of :data:`TORCH_NOTEBOOKS`."""
-    parts = Path(path).parts
-    return any(parts[-len(Path(nb).parts):] == Path(nb).parts for nb in TORCH_NOTEBOOKS)
+def cell_skip_reason(item: pytest.Item) -> str | None:
+    """Why the nbval cell ``item`` must be skipped (a tagged cell, its module missing), or None.
+
+    nbval's cell items keep their notebook cell as ``item.cell``; other items have none.
+    """
+    cell = getattr(item, "cell", None)
+    if cell is None:
+        return None
+    tags = cell.get("metadata", {}).get("tags", [])
+    for tag in tags:
+        if tag in CELL_TAG_MODULES:
+            module, reason = CELL_TAG_MODULES[tag]
+            if not module_available(module):
+                return f"cell tagged {tag}: {reason}"
+    return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip every cell of the notebooks in :data:`TORCH_NOTEBOOKS` when torch is missing."""
-    if torch_available():
-        return
-    skip = pytest.mark.skip(reason=TORCH_SKIP_REASON)
+    """Skip the notebook cells tagged with a framework that is not installed."""
     for item in items:
-        if needs_torch(item.path):
-            item.add_marker(skip)
+        reason = cell_skip_reason(item)
+        if reason is not None:
+            item.add_marker(pytest.mark.skip(reason=reason))

@@ -54,6 +54,30 @@ def test_module_imports_without_torch_and_names_the_install_command():
     assert "state_dict_to_torch needs PyTorch: pip install torch" in lines[1]
 
 
+def test_module_imports_without_tensorflow_and_names_the_install_command():
+    code = (
+        "import os, sys\n"
+        "sys.modules['tensorflow'] = None  # import tensorflow now raises ImportError\n"
+        "os.environ.pop('TF_CPP_MIN_LOG_LEVEL', None)\n"
+        "import numpy as np\n"
+        "from backprop_lab.interop import import_tensorflow, to_keras\n"
+        "from backprop_lab.model import mlp\n"
+        "net = mlp([2, 3, 1], rng=np.random.default_rng(0))\n"
+        "for call in (lambda: to_keras(net), import_tensorflow):\n"
+        "    try:\n"
+        "        call()\n"
+        "    except ImportError as e:\n"
+        "        print(e)\n"
+        "print(os.environ['TF_CPP_MIN_LOG_LEVEL'])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    lines = out.stdout.splitlines()
+    assert len(lines) == 3, out.stdout + out.stderr
+    assert "to_keras needs TensorFlow: pip install tensorflow-cpu" in lines[0]
+    assert "import_tensorflow needs TensorFlow: pip install tensorflow-cpu" in lines[1]
+    assert lines[2] == "2"  # the log level is set before the import is attempted
+
+
 def test_torch_key_renames_per_layer_type():
     rng = np.random.default_rng(0)
     net = Sequential(Linear(2, 3, rng=rng), BatchNorm(3), ReLU(), Linear(3, 1, rng=rng))

@@ -2,9 +2,11 @@
 
 Random MLPs in float64 (several activations and losses): outputs, loss, every parameter gradient
 and the input gradient agree with ``torch.autograd`` to 1e-12; every optimizer takes the same 50
-steps as its ``torch.optim`` counterpart. The torch copy of a model comes from
-:func:`backprop_lab.interop.to_torch`, the helper the lesson uses. Skipped when torch is not
-installed.
+steps as its ``torch.optim`` counterpart. BatchNorm (training and evaluation mode, running
+statistics over several steps, γ and β gradients) equals ``nn.BatchNorm1d``, and Dropout with a
+fixed mask equals torch's inverted dropout with the same units dropped. The torch copy of a model
+comes from :func:`backprop_lab.interop.to_torch`, the helper the lesson uses. Skipped when torch
+is not installed.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from backprop_lab.interop import to_torch, torch_key  # noqa: E402
+from backprop_lab.layers import BatchNorm, Dropout, Linear, ReLU, Tanh  # noqa: E402
 from backprop_lab.losses import MSE, BCEWithLogits, SoftmaxCrossEntropy  # noqa: E402
-from backprop_lab.model import mlp  # noqa: E402
+from backprop_lab.model import Sequential, mlp  # noqa: E402
 from backprop_lab.optim import (  # noqa: E402
     SGD,
     Adadelta,
@@ -201,3 +204,147 @@ def test_backward_overwrites_here_accumulates_in_torch_and_micro_batches_match()
     for a, tp, g in zip(acc, tnet.parameters(), big, strict=True):
         np.testing.assert_allclose(a, g, rtol=0, atol=1e-12)
         np.testing.assert_allclose(tp.grad.numpy(), g, rtol=0, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- BatchNorm and Dropout
+# Lesson 11's API table claims `BatchNorm(n)` ↔ `nn.BatchNorm1d(n)` and `Dropout(p)` ↔ `nn.Dropout(p)`.
+# Tolerance, from float64 error analysis: every compared value is built from a few sums of length
+# m ≤ 64 (batch means, variances, Σ dY, Σ dY·X̂, the matrix products) whose terms have absolute sums
+# of order 10 (inputs ~N(0, 1), X̂ and γ of order 1). A length-m sum is off by at most γ_m·Σ|terms|
+# with γ_m ≈ m·u, u = 2⁻⁵³ ≈ 1.1e-16 (Higham 2002, §3.1): 64 · 1.1e-16 · 10 ≈ 7e-14 per sum, a
+# handful of sums per value, so two correct implementations agree to well within BN_TOL = 1e-12; a
+# wrong formula (biased running variance, a missing 1/m, the wrong momentum convention) is off by
+# 1e-3 or more here.
+BN_TOL = 1e-12
+
+
+def _bn_pair(rng: np.random.Generator, n: int):
+    """A Linear → BatchNorm → ReLU → Linear net with random γ, β, and its torch copy."""
+    net = Sequential(Linear(4, n, rng=rng), BatchNorm(n), ReLU(), Linear(n, 3, rng=rng))
+    net[1].gamma[...] = rng.uniform(0.5, 2.0, n)
+    net[1].beta[...] = rng.standard_normal(n)
+    return net, to_torch(net)
+
+
+def _compare_grads(net, tnet, dX, Xt) -> None:
+    np.testing.assert_allclose(dX, Xt.grad.numpy(), rtol=0, atol=BN_TOL)
+    for p, (tname, tp) in zip(net.parameters(), tnet.named_parameters(), strict=True):
+        assert torch_key(net, p.name) == tname
+        np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=0, atol=BN_TOL, err_msg=p.name)
+
+
+@pytest.mark.parametrize("m", [2, 7, 64])
+def test_batchnorm_train_mode_equals_torch_over_several_steps(m: int) -> None:
+    rng = np.random.default_rng(m)
+    n = 6
+    net, tnet = _bn_pair(rng, n)
+    assert isinstance(tnet[1], torch.nn.BatchNorm1d) and tnet[1].momentum == 0.1
+    loss, t_loss = SoftmaxCrossEntropy(), torch.nn.CrossEntropyLoss()
+    for step in range(5):  # a new batch each step: the running statistics move every time
+        X = 2.0 * rng.standard_normal((m, 4)) + step  # shifting mean: running mean must follow
+        y = rng.integers(0, 3, m)
+        Xt = torch.from_numpy(X.copy()).requires_grad_(True)
+        net.zero_grad()
+        tnet.zero_grad()
+        out = net.forward(X)
+        value = loss.forward(out, y)
+        dX = net.backward(loss.backward())
+        t_out = tnet(Xt)
+        t_value = t_loss(t_out, torch.from_numpy(y))
+        t_value.backward()
+        np.testing.assert_allclose(out, t_out.detach().numpy(), rtol=0, atol=BN_TOL)
+        assert abs(value - t_value.item()) < BN_TOL
+        _compare_grads(net, tnet, dX, Xt)  # includes ∂𝓛/∂γ ("1.gamma") and ∂𝓛/∂β ("1.beta")
+        bn, tbn = net[1], tnet[1]
+        np.testing.assert_allclose(bn.running_mean, tbn.running_mean.numpy(), rtol=0, atol=BN_TOL)
+        np.testing.assert_allclose(bn.running_var, tbn.running_var.numpy(), rtol=0, atol=BN_TOL)
+    assert tnet[1].num_batches_tracked.item() == 5
+    # the running mean has moved far from its start (0): the comparison above was not vacuous
+    assert np.abs(net[1].running_mean).max() > 0.5
+
+
+def test_batchnorm_eval_mode_equals_torch_after_training_steps() -> None:
+    rng = np.random.default_rng(11)
+    net, tnet = _bn_pair(rng, 5)
+    for _ in range(4):  # move the running statistics away from (0, 1) in both models
+        X = 3.0 * rng.standard_normal((16, 4)) - 1.0
+        net.forward(X)
+        tnet(torch.from_numpy(X))
+    net.eval()
+    tnet.eval()
+    np.testing.assert_allclose(net[1].running_var, tnet[1].running_var.numpy(), rtol=0, atol=BN_TOL)
+    X = rng.standard_normal((9, 4))
+    y = rng.integers(0, 3, 9)
+    Xt = torch.from_numpy(X.copy()).requires_grad_(True)
+    loss = SoftmaxCrossEntropy()
+    out = net.forward(X)
+    mean_before = net[1].running_mean.copy()
+    loss.forward(out, y)
+    dX = net.backward(loss.backward())
+    t_out = tnet(Xt)
+    torch.nn.CrossEntropyLoss()(t_out, torch.from_numpy(y)).backward()
+    np.testing.assert_allclose(out, t_out.detach().numpy(), rtol=0, atol=BN_TOL)
+    _compare_grads(net, tnet, dX, Xt)
+    # evaluation uses and keeps the running statistics, in both libraries
+    np.testing.assert_array_equal(net[1].running_mean, mean_before)
+    np.testing.assert_allclose(mean_before, tnet[1].running_mean.numpy(), rtol=0, atol=BN_TOL)
+    # and it is really the running statistics, not the batch's: a batch of one works
+    one = net.forward(X[:1])
+    np.testing.assert_allclose(one, tnet(torch.from_numpy(X[:1])).detach().numpy(),
+                               rtol=0, atol=BN_TOL)
+
+
+class _MaskDropout(torch.nn.Module):
+    """torch's inverted dropout with a given keep pattern: x ⊙ keep / (1 − p)."""
+
+    def __init__(self, keep: np.ndarray, p: float) -> None:
+        super().__init__()
+        self.keep, self.p = torch.from_numpy(keep.astype(np.float64)), p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.keep / (1 - self.p) if self.training else x
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5])
+def test_dropout_with_a_fixed_mask_equals_torch(p: float) -> None:
+    rng = np.random.default_rng(int(p * 10))
+    m, h = 20, 9
+    net = Sequential(Linear(4, h, rng=rng), Tanh(), Dropout(p, rng=rng), Linear(h, 3, rng=rng))
+    keep = rng.random((m, h)) >= p  # drop each unit with probability p
+    net[2].fixed_mask = keep / (1 - p)  # the library takes the mask already scaled
+    tnet = to_torch(net)
+    assert isinstance(tnet[2], torch.nn.Dropout) and tnet[2].p == p
+    tnet[2] = _MaskDropout(keep, p)  # the same units dropped in torch
+    X, y = rng.standard_normal((m, 4)), rng.integers(0, 3, m)
+    Xt = torch.from_numpy(X.copy()).requires_grad_(True)
+    loss = SoftmaxCrossEntropy()
+    out = net.forward(X)
+    loss.forward(out, y)
+    dX = net.backward(loss.backward())
+    t_out = tnet(Xt)
+    torch.nn.CrossEntropyLoss()(t_out, torch.from_numpy(y)).backward()
+    np.testing.assert_allclose(out, t_out.detach().numpy(), rtol=0, atol=BN_TOL)
+    _compare_grads(net, tnet, dX, Xt)
+    # rows of the second layer's gradient that only see dropped units are zero in both
+    dropped_everywhere = ~keep.any(axis=0)
+    if dropped_everywhere.any():
+        assert np.all(net[3].dW[:, dropped_everywhere] == 0)
+    # evaluation: identity in both (no scaling at test time — "inverted" dropout)
+    net.eval()
+    tnet.eval()
+    np.testing.assert_allclose(net.forward(X), tnet(torch.from_numpy(X)).detach().numpy(),
+                               rtol=0, atol=BN_TOL)
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
+def test_dropout_random_masks_scale_like_torch(p: float) -> None:
+    # with their own random masks, both keep a unit as x / (1 − p) or drop it to 0, and both keep
+    # about 1 − p of the units (10 000 units: the kept fraction's standard deviation is ≤ 0.005)
+    X = np.ones((100, 100))
+    ours = Dropout(p, rng=np.random.default_rng(0)).forward(X)
+    torch.manual_seed(0)
+    theirs = torch.nn.Dropout(p)(torch.from_numpy(X)).numpy()
+    for out in (ours, theirs):
+        values = np.unique(out)
+        np.testing.assert_allclose(values, [0.0, 1 / (1 - p)], rtol=1e-15, atol=0)
+        assert abs((out > 0).mean() - (1 - p)) < 0.03  # 6 standard deviations
