@@ -115,7 +115,7 @@ MISTAKES = [
     (check_relu, np.abs, "|z| flips negative values"),
     (check_relu, lambda z: z > 0, "that is the mask z > 0"),
     (check_relu, lambda z: np.minimum(z, 0), "that is min(z, 0)"),
-    (check_relu, relu_inplace, "argument 1 was changed in place"),
+    (check_relu, relu_inplace, "argument `z` was changed in place"),
     (check_relu_grad, lambda z: (z >= 0).astype(z.dtype), "use z > 0, not z ≥ 0"),
     (check_relu_grad, np.sign, "np.sign gives −1"),
     (check_relu_grad, relu, "that is ReLU(z) itself"),
