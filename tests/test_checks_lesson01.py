@@ -101,7 +101,19 @@ def stable_column_softmax(Z):
 def clipped_sigmoid(z):  # fine in float64, overflows in float32
     return 1 / (1 + np.exp(-np.clip(z, -500, 500)))
 
+def float64_constant_sigmoid(z):  # np.float64(1.0) promotes float32 z to float64 (NumPy 2)
+    return np.float64(1.0) * sigmoid(z)
+
+
+def softmax_without_keepdims(Z):  # (m, k) minus (m,): a broadcast error for m ≠ k
+    e = np.exp(Z - Z.max(axis=1))
+    return e / e.sum(axis=1)
+
+
 MISTAKES = [
+    (check_sigmoid_grad, lambda z: sigmoid(z) * (1 - z), "not (1 − z)"),
+    (check_sigmoid, float64_constant_sigmoid, "np.float64(2.0) * z"),
+    (check_softmax, softmax_without_keepdims, "Pass keepdims=True"),
     (check_sigmoid, lambda z: 1 / (1 + np.exp(z)), "the exponent needs a minus sign"),
     (check_sigmoid, lambda z: 1 / (1 - np.exp(-z)), "not 1 − e^(−z)"),
     (check_sigmoid, naive_sigmoid, "e^(−z) overflows for z = −1000"),
