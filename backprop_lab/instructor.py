@@ -35,6 +35,14 @@ c.IncludeHeaderFooter.header = ""
 c.Execute.timeout = {timeout}
 # A grade cell's numeric result is its partial credit (a quarter of the points per check step);
 # the hidden part of every check cell loads the checks afresh from backprop_lab/checks/.
+
+# Feedback for students: leave out the grading code (hidden tests) and the mark schemes, which
+# the autograded notebooks carry for the formgrader. Delete these lines to show them.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ClearMarkScheme,
+                                    CSSHTMLHeaderPreprocessor]
 '''
 
 
