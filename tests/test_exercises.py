@@ -97,6 +97,15 @@ def test_solutions_have_the_nbgrader_structure():
                 assert _nbgrader(impl).get("grade_id") == f"{task}_impl", f"{path.name}: {task}"
             if meta.get("solution") and cell.cell_type == "code":
                 assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
+            if meta.get("task"):  # a written question: the point, model answer and mark scheme
+                assert meta["locked"] and meta["points"] > 0 and not meta["grade"], path.name
+                scheme = cell.source.split("### BEGIN MARK SCHEME\n")[1]
+                assert scheme.startswith("**Model answer.** ") and "**Mark scheme (" in scheme
+                assert "Typical answers that do not earn it:\n- " in scheme
+                assert scheme.rstrip().endswith("### END MARK SCHEME"), path.name
+                answer = nb.cells[i + 1]
+                assert answer.cell_type == "markdown" and answer.source == "YOUR ANSWER HERE"
+        assert sum(bool(_nbgrader(c).get("task")) for c in nb.cells) >= 1, path.name
 
 
 # -- (b) the student version runs: only the checks fail, each with "not implemented yet" --------------
