@@ -80,13 +80,17 @@ from backprop_lab.checks.{lesson} import *  # noqa
 
 
 def _edge_bug(nb, lesson: str) -> None:
-    """(e): the solution, but exercise 01's sigmoid returns float64 for float32 input."""
+    """(e): the solution, but exercise 01's sigmoid returns float64 for float32 input, and its
+    relu is right but changes its input in place (the issue's two examples of almost-right)."""
     if lesson != "lesson01":
         return
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "sigmoid_impl")
     assert "return np.where(z >= 0, 1.0, e) / (1.0 + e)" in cell.source
     cell.source = cell.source.replace("return np.where(z >= 0, 1.0, e) / (1.0 + e)",
                                       "return (np.where(z >= 0, 1.0, e) / (1.0 + e)).astype(float)")
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "relu_impl")
+    assert "return np.maximum(z, 0)" in cell.source
+    cell.source = cell.source.replace("return np.maximum(z, 0)", "z[z < 0] = 0\n    return z")
 
 
 @pytest.fixture(scope="module")
@@ -160,11 +164,13 @@ def test_four_submissions(graded):
 def test_partial_credit_for_one_edge_case_bug(graded):
     _, assignments, scores, cells, _ = graded
     sigmoid = cells["check_sigmoid"]
-    print(f"\nedge-case bug: sigmoid {sigmoid:g} of 2 points; notebook "
+    print(f"\nedge-case bug: sigmoid {sigmoid:g} of 2 points; in-place relu "
+          f"{cells['check_relu']:g} of 1; notebook "
           f"{scores['edgebug', assignments[0]][0]:g} of {scores['edgebug', assignments[0]][1]:g}")
     assert 0.5 * 2 < sigmoid < 2, f"sigmoid with a float32 bug scored {sigmoid} of 2"
+    assert 0.5 <= cells["check_relu"] < 1, "a right relu that changes its input in place"
     # the tasks that do not call sigmoid keep their full points
-    for task, points in (("relu", 1), ("relu_grad", 1), ("softmax", 2), ("layer_forward", 2)):
+    for task, points in (("relu_grad", 1), ("softmax", 2), ("layer_forward", 2)):
         assert cells[f"check_{task}"] == points, task
     # sigmoid_grad may call the student's sigmoid: it inherits the float32 bug, nothing worse
     assert 0.5 <= cells["check_sigmoid_grad"] < 1

@@ -23,6 +23,11 @@ def sigmoid(z):  # an independent stable sigmoid
     return out
 
 
+def in_place_sigmoid(z):  # right values, but overwrites its input with them
+    z[...] = sigmoid(z)
+    return z
+
+
 def stub(z):
     raise NotImplementedError()
 
@@ -32,7 +37,8 @@ def stub(z):
     (lambda z: sigmoid(z).astype(np.float64), 1.5),                     # float32 edge case fails
     (lambda z: 1 / (1 + np.exp(z)), 1.0),                               # values wrong
     (lambda z: list(sigmoid(z)), 0.5),                                  # runs, wrong type
-    (lambda z: z.__setitem__(0, 0.0) or sigmoid(z), 0.0),               # changes its input
+    (lambda z: z.__setitem__(0, 0.0) or sigmoid(z), 0.5),               # in place: values wrong
+    (in_place_sigmoid, 1.5),                                            # in place, else right
     (stub, 0.0),                                                        # not implemented
 ])
 def test_points_follow_the_check_steps(fn, points, capsys):
@@ -40,6 +46,14 @@ def test_points_follow_the_check_steps(fn, points, capsys):
         assert grading.grader("lesson01", "sigmoid", points=2)(fn) == points
     out = capsys.readouterr()
     assert f"sigmoid: {points:g} of 2 points" in out.out and out.err == ""
+    if fn is in_place_sigmoid:
+        assert "argument `z` was changed in place" in out.out and "(−1 step)" in out.out
+
+
+def test_student_facing_check_still_stops_at_an_in_place_change():
+    with pytest.raises(core.CheckFailure, match="argument `z` was changed in place"):
+        check_sigmoid(in_place_sigmoid)
+    assert core.SOFT_INPLACE is False
 
 
 def test_grader_ignores_patched_modules(monkeypatch, capsys):

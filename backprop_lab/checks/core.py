@@ -31,6 +31,11 @@ STEPS = ("runs and leaves its inputs unchanged", "right type, dtype and shape",
 #: The most recently started check (the grader reads its ``stage`` after the check stops).
 last_checker: Checker | None = None
 
+#: Set only by the autograder on its private copy of this module: an input changed in place is
+#: recorded in ``Checker.inplace`` (and restored) instead of stopping the check, so a function
+#: that is right apart from that loses one quarter of its points, not all of them.
+SOFT_INPLACE = False
+
 
 def _arg_name(fn: Any, i: int) -> str:
     """``argument `z``` for the i-th positional parameter of ``fn`` (``argument 3`` if unknown)."""
@@ -72,6 +77,16 @@ def _snapshot(args: Sequence[Any]) -> list[Any]:
     return [a.copy() if isinstance(a, np.ndarray) else None for a in args]
 
 
+def _detach(out: Any, arg: np.ndarray) -> Any:
+    """``out`` with copies of the arrays that share memory with ``arg`` (one level deep)."""
+    if isinstance(out, np.ndarray) and np.shares_memory(out, arg):
+        return out.copy()
+    if isinstance(out, (tuple, list)):
+        return type(out)(o.copy() if isinstance(o, np.ndarray) and np.shares_memory(o, arg)
+                         else o for o in out)
+    return out
+
+
 class Checker:
     """Runs the ordered steps of one check and remembers what was verified.
 
@@ -87,6 +102,8 @@ class Checker:
         self.label = ""
         #: how many of :data:`STEPS` have passed (0–4); 4 only once :meth:`done` is reached
         self.stage = 0
+        #: in-place changes met while SOFT_INPLACE is on (messages)
+        self.inplace: list[str] = []
         global last_checker
         last_checker = self
         if not callable(fn):
@@ -144,6 +161,11 @@ class Checker:
             )
         for i, (a, b) in enumerate(zip(args, before, strict=True)):
             if b is not None and not np.array_equal(a, b, equal_nan=True):
+                if SOFT_INPLACE:
+                    out = _detach(out, a)
+                    a[...] = b  # the check's later reference values need the original input
+                    self.inplace.append(f"{_arg_name(fn, i)} was changed in place (input {label})")
+                    continue
                 self.fail(
                     f"{_arg_name(fn, i)} was changed in place; your function must not modify "
                     "its inputs",

@@ -13,7 +13,8 @@ nbgrader puts the hidden part of every graded check cell back at autograde time 
   report and returns the points: a quarter of the task's points per step of
   :data:`~backprop_lab.checks.core.STEPS` passed before the first failure (runs and leaves its
   inputs alone → type, dtype and shape → values on the first case → edge cases). nbgrader takes
-  a grade cell's numeric result as partial credit.
+  a grade cell's numeric result as partial credit. Changing an input in place costs the quarter
+  of "leaves its inputs alone" without stopping the later steps (the input is restored).
 
 A task whose function still raises ``NotImplementedError`` scores 0 whatever else ran before.
 Code in the same kernel can in principle rewrite anything (the import system, IPython's input
@@ -96,6 +97,7 @@ def grader(lesson: str, task: str, points: float) -> Callable[[Any], float]:
         points: the task's points (the grade cell's ``points``).
     """
     core, module = fresh_checks(lesson)
+    core.SOFT_INPLACE = True
     check = getattr(module, f"check_{task}")
     if getattr(check.__code__, "co_filename", None) != os.path.join(HERE, f"{lesson}.py"):
         raise TamperedError(f"check_{task} was not compiled from {lesson}.py")
@@ -118,6 +120,8 @@ def grader(lesson: str, task: str, points: float) -> Callable[[Any], float]:
             stage = 0
         if failure is not None and stage == len(core.STEPS):
             stage = len(core.STEPS) - 1  # failed after done(): should not happen; be strict
+        if checker is not None and checker.task == task and checker.inplace:
+            stage = max(stage - 1, 0)  # "leaves its inputs alone" did not hold
         cause = failure
         while cause is not None:  # an unimplemented task scores 0, whatever ran before
             if isinstance(cause, NotImplementedError):
@@ -125,10 +129,15 @@ def grader(lesson: str, task: str, points: float) -> Callable[[Any], float]:
             cause = cause.__cause__
         got = round(points * stage / len(core.STEPS), 2)
         report = out.getvalue().rstrip()
+        if checker is not None and checker.task == task and checker.inplace:
+            report += ("\n" if report else "") + (
+                f"{task}: {checker.inplace[0]} — your function must not modify its inputs "
+                "(−1 step).\n  Hint: work on a copy or build a new array (e.g. `y = x * 2` "
+                "instead of `x *= 2`)")
         if failure is not None:
             kind = "" if isinstance(failure, core.CheckFailure) else f"{type(failure).__name__}: "
             report += ("\n" if report else "") + kind + str(failure)
-        passed = [s for s in core.STEPS[:stage]]
+        passed = list(core.STEPS[:stage])
         print(report)
         print(f"\n{task}: {got:g} of {points:g} points — steps passed: "
               + (", ".join(passed) if passed else "none"))
