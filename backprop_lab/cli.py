@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train_parser(sub)
     sub.add_parser("start", help="copy lessons and exercises to ./backprop-course and open JupyterLab")
     sub.add_parser("exercises", help="instructors: `exercises build` / `exercises check`")
+    sub.add_parser("instructor", help="instructors: `instructor init DIR` / `instructor feedback A`")
     sub.add_parser("notebooks", help="maintainers: `notebooks run PATH...` stores fresh outputs")
     return parser
 
@@ -158,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from backprop_lab.course import main_exercises
 
         return main_exercises(argv[1:])
+    if argv and argv[0] == "instructor":
+        from backprop_lab.instructor import main_instructor
+
+        return main_instructor(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)

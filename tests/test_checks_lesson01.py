@@ -101,7 +101,19 @@ def stable_column_softmax(Z):
 def clipped_sigmoid(z):  # fine in float64, overflows in float32
     return 1 / (1 + np.exp(-np.clip(z, -500, 500)))
 
+def float64_constant_sigmoid(z):  # np.float64(1.0) promotes float32 z to float64 (NumPy 2)
+    return np.float64(1.0) * sigmoid(z)
+
+
+def softmax_without_keepdims(Z):  # (m, k) minus (m,): a broadcast error for m ≠ k
+    e = np.exp(Z - Z.max(axis=1))
+    return e / e.sum(axis=1)
+
+
 MISTAKES = [
+    (check_sigmoid_grad, lambda z: sigmoid(z) * (1 - z), "not (1 − z)"),
+    (check_sigmoid, float64_constant_sigmoid, "np.float64(2.0) * z"),
+    (check_softmax, softmax_without_keepdims, "Pass keepdims=True"),
     (check_sigmoid, lambda z: 1 / (1 + np.exp(z)), "the exponent needs a minus sign"),
     (check_sigmoid, lambda z: 1 / (1 - np.exp(-z)), "not 1 − e^(−z)"),
     (check_sigmoid, naive_sigmoid, "e^(−z) overflows for z = −1000"),
@@ -115,7 +127,7 @@ MISTAKES = [
     (check_relu, np.abs, "|z| flips negative values"),
     (check_relu, lambda z: z > 0, "that is the mask z > 0"),
     (check_relu, lambda z: np.minimum(z, 0), "that is min(z, 0)"),
-    (check_relu, relu_inplace, "argument 1 was changed in place"),
+    (check_relu, relu_inplace, "argument `z` was changed in place"),
     (check_relu_grad, lambda z: (z >= 0).astype(z.dtype), "use z > 0, not z ≥ 0"),
     (check_relu_grad, np.sign, "np.sign gives −1"),
     (check_relu_grad, relu, "that is ReLU(z) itself"),

@@ -111,7 +111,7 @@ MISTAKES = [
     (check_gd_step, lambda t, g, lr: t + lr * g, "you stepped uphill"),
     (check_gd_step, lambda t, g, lr: t - g, "the learning rate η is missing"),
     (check_gd_step, lambda t, g, lr: lr * g, "return the new point"),
-    (check_gd_step, gd_step_inplace, "argument 1 was changed in place"),
+    (check_gd_step, gd_step_inplace, "argument `theta` was changed in place"),
     (check_gd_step, lambda t, g, lr: (t - lr * g).astype(np.float64), "expected float32"),
     (check_gd_path, lambda a, x0, lr, n: gd_path(1.0, x0, lr, n), "the factor a is missing"),
     (check_gd_path, lambda a, x0, lr, n: gd_path(a / 2, x0, lr, n), "the ½ cancels"),

@@ -119,6 +119,10 @@ def gc_float32_copy(f, grad_f, x, h=1e-5):  # perturbs a copy in x's own dtype
     return float(np.max(np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), 1e-8)))
 
 MISTAKES = [
+    (check_delta_back, lambda D, W, Zp, g: (D @ W) * g(np.tanh(Zp)),
+     "you applied it to the activation A_prev = g(Z_prev)"),
+    (check_delta_back, lambda D, W, Zp, g: (D @ W) * g(D @ W),
+     "not to the incoming gradient Δ @ W"),
     (check_delta_softmax_ce, lambda P, Y: P - Y, "the 1/m is missing"),
     (check_delta_softmax_ce, lambda P, Y: (Y - P) / len(P), "wrong sign"),
     (check_delta_softmax_ce, lambda P, Y: P / len(P), "subtract the one-hot labels"),
@@ -144,7 +148,7 @@ MISTAKES = [
     (check_gradient_check, gc_mean, "not the mean"),
     (check_gradient_check, gc_ignores_h, "use the step h you are given"),
     (check_gradient_check, gc_no_floor, "The denominator has a floor"),
-    (check_gradient_check, gc_in_place, "argument 3 was changed in place"),
+    (check_gradient_check, gc_in_place, "argument `x` was changed in place"),
     (check_gradient_check, gc_one_dimensional, "perturb one entry at a time"),
     (check_gradient_check, gc_float32_copy, "perturb a float64 copy"),
 ]

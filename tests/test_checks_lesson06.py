@@ -20,10 +20,12 @@ def train_epochs(net, loss, X, y, lr, epochs, batch_size, seed, *, kind=""):
     rng = np.random.default_rng(seed)
     n = len(X)
     history = []
-    for _ in range(epochs):
+    for epoch in range(epochs):
         order = np.arange(n) if kind == "no_shuffle" else rng.permutation(n)
         if kind == "fresh_rng":
             order = np.random.default_rng(seed).permutation(n)
+        elif kind == "seed_per_epoch":  # a new generator every epoch, seeded differently
+            order = np.random.default_rng(seed + epoch).permutation(n)
         total, batch_losses = 0.0, []
         for start in range(0, n, batch_size):
             idx = order[start:start + batch_size]
@@ -78,6 +80,7 @@ def _softmax(Z):
 
 
 MISTAKES = [
+    (check_train_epochs, _train("seed_per_epoch"), "a new generator per epoch"),
     (check_linear_backward, lambda dZ, A, W: (dZ @ W.T, dZ.T @ A, dZ.sum(0)), "no transpose on W"),
     (check_linear_backward, lambda dZ, A, W: (dZ @ W, A.T @ dZ, dZ.sum(0)), "dW is transposed"),
     (check_linear_backward, lambda dZ, A, W: (dZ @ W, dZ.T @ A / len(dZ), dZ.sum(0)),

@@ -28,7 +28,9 @@ def adam_step(w, g, m, v, t, lr, beta1, beta2, eps, *, kind=""):
         m_hat, v_hat = m / (1 - beta1), v / (1 - beta2)
     else:
         m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
-    if kind == "eps_inside":
+    if kind == "eps_hat":  # Kingma & Ba (2015), end of Section 2, with ε̂ = ε
+        w = w - lr * np.sqrt(1 - beta2**t) / (1 - beta1**t) * m / (np.sqrt(v) + eps)
+    elif kind == "eps_inside":
         w = w - lr * m_hat / np.sqrt(v_hat + eps)
     elif kind == "no_eps":
         with np.errstate(all="ignore"):
@@ -121,12 +123,19 @@ class RMSpropNoState(MyRMSprop):
         return {}
 
 
+class RMSpropFloat64State(MyRMSprop):
+    def init_state(self, w):
+        return {"s": np.zeros(w.shape)}  # float64 even for float32 w
+
+
 class NotAnOptimizer:
     def __init__(self, params, lr, alpha, eps, weight_decay):
         self.state = [{"s": np.zeros_like(p.value)} for p in params]
 
 
 MISTAKES = [
+    (check_adam_step, _adam("eps_hat"), "ε̂"),
+    (check_MyRMSprop, RMSpropFloat64State, "np.zeros_like(w) keeps w's dtype"),
     (check_momentum_step, lambda w, g, v, lr, b: (w - lr * (b * v + (1 - b) * g),
                                                   b * v + (1 - b) * g), "without the (1 − β)"),
     (check_momentum_step, lambda w, g, v, lr, b: (w - lr * g, b * v + g),

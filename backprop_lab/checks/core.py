@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,6 +21,37 @@ import numpy as np
 
 class CheckFailure(AssertionError):
     """A check found something wrong. An AssertionError, so nbgrader counts it as a failed test."""
+
+
+#: The ordered steps of every check; the autograder gives a quarter of a task's points for each
+#: one passed before the first failure (see :mod:`backprop_lab.checks.grading`).
+STEPS = ("runs and leaves its inputs unchanged", "right type, dtype and shape",
+         "right values on the first small case", "edge cases")
+
+#: The most recently started check (the grader reads its ``stage`` after the check stops).
+last_checker: Checker | None = None
+
+#: Set only by the autograder on its private copy of this module: an input changed in place is
+#: recorded in ``Checker.inplace`` (and restored) instead of stopping the check, so a function
+#: that is right apart from that loses one quarter of its points, not all of them.
+SOFT_INPLACE = False
+
+
+def _arg_name(fn: Any, i: int) -> str:
+    """``argument `z``` for the i-th positional parameter of ``fn`` (``argument 3`` if unknown)."""
+    try:
+        params = [p.name for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    return f"argument `{params[i]}`" if i < len(params) else f"argument {i + 1}"
+
+
+BROADCAST_HINT = (
+    "a reduction such as Z.max(axis=1) or E.sum(axis=1) drops the axis it reduces: an (m, k) "
+    "array and the (m,) result do not line up (NumPy aligns shapes from the right, so (m,) is "
+    "matched against the k columns). Pass keepdims=True to keep the result as (m, 1), one value "
+    "per row, which broadcasts across the row")
 
 
 def _fmt(x: Any) -> str:
@@ -45,6 +77,16 @@ def _snapshot(args: Sequence[Any]) -> list[Any]:
     return [a.copy() if isinstance(a, np.ndarray) else None for a in args]
 
 
+def _detach(out: Any, arg: np.ndarray) -> Any:
+    """``out`` with copies of the arrays that share memory with ``arg`` (one level deep)."""
+    if isinstance(out, np.ndarray) and np.shares_memory(out, arg):
+        return out.copy()
+    if isinstance(out, (tuple, list)):
+        return type(out)(o.copy() if isinstance(o, np.ndarray) and np.shares_memory(o, arg)
+                         else o for o in out)
+    return out
+
+
 class Checker:
     """Runs the ordered steps of one check and remembers what was verified.
 
@@ -58,6 +100,12 @@ class Checker:
         self.fn = fn
         self.verified: list[str] = []
         self.label = ""
+        #: how many of :data:`STEPS` have passed (0–4); 4 only once :meth:`done` is reached
+        self.stage = 0
+        #: in-place changes met while SOFT_INPLACE is on (messages)
+        self.inplace: list[str] = []
+        global last_checker
+        last_checker = self
         if not callable(fn):
             self.fail(f"expected a function, got {type(fn).__name__} ({_fmt(fn)})",
                       hint=f"pass the function itself: check_{task}({task}), not {task}(...)")
@@ -82,6 +130,7 @@ class Checker:
 
     def done(self) -> None:
         """Print what was verified. Call it last: only reached when every step passed."""
+        self.stage = len(STEPS)
         steps = "\n".join(f"  ✓ {v}" for v in self.verified)
         print(f"{self.task}: all {len(self.verified)} checks passed\n{steps}")
 
@@ -105,18 +154,26 @@ class Checker:
                 cause=e,
             )
         except Exception as e:  # the student's traceback is kept as the cause and printed
+            broadcast = isinstance(e, ValueError) and "could not be broadcast" in str(e)
             self.fail(
                 f"your code raised {type(e).__name__}: {e} (see the traceback above this message)",
-                cause=e,
+                hint=BROADCAST_HINT if broadcast else None, cause=e,
             )
         for i, (a, b) in enumerate(zip(args, before, strict=True)):
             if b is not None and not np.array_equal(a, b, equal_nan=True):
+                if SOFT_INPLACE:
+                    out = _detach(out, a)
+                    a[...] = b  # the check's later reference values need the original input
+                    self.inplace.append(f"{_arg_name(fn, i)} was changed in place (input {label})")
+                    continue
                 self.fail(
-                    f"argument {i + 1} was changed in place; your function must not modify its inputs",
+                    f"{_arg_name(fn, i)} was changed in place; your function must not modify "
+                    "its inputs",
                     hint="work on a copy or build a new array (e.g. `x = x.copy()`, or `y = x * 2` "
                          "instead of `x *= 2`)",
                 )
         self.ok("runs without error and leaves its inputs unchanged")
+        self.stage = max(self.stage, 1)
         return out
 
     # -- type, dtype, shape ---------------------------------------------------------------------
@@ -141,8 +198,12 @@ class Checker:
                 hint = ("this result must be float64 (also for float32 inputs): compute in "
                         "float64, e.g. convert the inputs with .astype(np.float64) first")
             elif np.dtype(dtype) == np.float32:
-                hint = ("keep the input's precision: avoid np.float64(...) constants and "
-                        "np.array(..., dtype=float) on float32 inputs")
+                hint = ("keep the input's precision. NumPy keeps float32 when you combine it with "
+                        "a Python number (2.0 * z, z ** 2, np.power(z, 2)), but a NumPy float64 "
+                        "turns the whole result into float64: np.float64(2.0) * z, np.power(z, "
+                        "np.float64(2)), np.array(..., dtype=float), np.zeros(n) (float64 by "
+                        "default) or a float64 array mixed in. Use plain Python numbers, "
+                        "np.zeros_like(z), or z.dtype.type(2.0)")
             else:
                 hint = "make sure you compute with floats, not integers"
             self.fail(f"{name} has dtype {out.dtype}, expected {np.dtype(dtype)}", hint=hint)
@@ -210,6 +271,7 @@ class Checker:
         ``mistakes`` lists (what a typical wrong implementation returns, a hint for that mistake):
         when ``out`` matches one, its hint is shown instead of the generic one.
         """
+        self._comparing()
         out_a = np.asarray(out, dtype=np.float64)
         exp_a = np.asarray(expected, dtype=np.float64)
         if out_a.shape != exp_a.shape:
@@ -237,6 +299,7 @@ class Checker:
                 hint=hint,
             )
         self.ok(what if what != "values" else "values on small cases")
+        self._compared()
 
     @staticmethod
     def _mistake_hint(out_a: np.ndarray, mistakes: Sequence[tuple[Any, str]]) -> str | None:
@@ -250,6 +313,19 @@ class Checker:
 
     def true(self, condition: bool, what: str, failure: str, hint: str | None = None) -> None:
         """A property that must hold (e.g. "rows sum to 1")."""
+        self._comparing()
         if not bool(condition):
             self.fail(failure, hint=hint)
         self.ok(what)
+        self._compared()
+
+    # -- partial credit: which of STEPS has passed ------------------------------------------------
+    def _comparing(self) -> None:
+        """A value comparison starts: everything before it (type, dtype, shape) has passed."""
+        if self.stage >= 1:
+            self.stage = max(self.stage, 2)
+
+    def _compared(self) -> None:
+        """A value comparison passed: the first one completes the "values" step."""
+        if self.stage >= 2:
+            self.stage = max(self.stage, 3)

@@ -75,6 +75,8 @@ def check_sigmoid_grad(sigmoid_grad: Callable) -> None:
     s = act.sigmoid(z)
     c.close(out, act.sigmoid_grad(z), hint="σ′(z) = σ(z)·(1 − σ(z)); σ′(0) = 0.25", mistakes=[
         (z * (1 - z), "you applied s·(1 − s) to z itself: first compute s = σ(z), then s·(1 − s)"),
+        (s * (1 - z), "the second factor is (1 − σ(z)), not (1 − z): compute s = σ(z) once and "
+                      "return s·(1 − s) — both factors are the sigmoid's output"),
         (s, "that is σ(z); the derivative is σ(z)·(1 − σ(z))"),
         (1 - s ** 2, "1 − σ² is the pattern of tanh′; for the sigmoid it is σ·(1 − σ)"),
         (s * (1 + s), "(1 − σ), not (1 + σ)"),

@@ -87,6 +87,11 @@ def check_delta_back(delta_back: Callable) -> None:
         ((D @ W) * Zp, "multiply by g′(Z_prev) (call g_prime), not by Z_prev itself"),
         ((D @ W) * np.tanh(Zp), "multiply by the derivative g′(Z_prev), not by the activation "
                                 "g(Z_prev)"),
+        ((D @ W) * act.tanh_grad(np.tanh(Zp)), "g′ goes to the pre-activation Z_prev: you applied it "
+         "to the activation A_prev = g(Z_prev). g_prime(Z_prev), not g_prime(g(Z_prev))"),
+        ((D @ W) * act.tanh_grad(D @ W), "g′ goes to Z_prev, the pre-activation of the layer "
+         "below, not to the incoming gradient Δ @ W: (Δ @ W) ⊙ g_prime(Z_prev)"),
+        ((D @ W) * act.tanh_grad(D), "g′ goes to Z_prev, not to Δ: (Δ @ W) ⊙ g_prime(Z_prev)"),
         ((D @ W) @ gp, "⊙ is the element-wise product (*), not a matrix product (@)"),
     ])
 

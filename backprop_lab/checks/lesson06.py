@@ -115,6 +115,8 @@ def _variant(kind: str, X: np.ndarray, y: np.ndarray, lr: float, epochs: int, ba
     for _ in range(epochs):
         if kind == "fresh_rng":
             order = np.random.default_rng(seed).permutation(n)
+        elif kind == "seed_per_epoch":
+            order = np.random.default_rng(seed + len(losses)).permutation(n)
         elif kind == "no_shuffle":
             order = np.arange(n)
         else:
@@ -171,6 +173,10 @@ def _train_case(c: Checker, fn: Callable, n: int, lr: float, epochs: int, batch_
                        "rng = np.random.default_rng(seed) made before the loop"),
         ("fresh_rng", "make the rng once, before the epoch loop: a new default_rng(seed) every "
                       "epoch gives the same order every epoch"),
+        ("seed_per_epoch", "make ONE rng = np.random.default_rng(seed) before the epoch loop and "
+                           "call rng.permutation(n) every epoch: a new generator per epoch (here "
+                           "seeded seed + epoch) gives a different order than the library's fit, "
+                           "which draws every epoch's order from the same generator"),
         ("batch_mean", "the last batch is smaller: weight each batch's loss by its size "
                        "(sum of loss·len(batch), divided by n), not the plain mean of batch losses"),
         ("drop_last", "do not drop the last, smaller batch: range(0, n, batch_size) covers all rows"),

@@ -169,7 +169,10 @@ def _adam_variant(kind: str, w0: np.ndarray, G: np.ndarray, lr: float, b1: float
                 m, v = m_hat, v_hat
             denom = (np.sqrt(v_hat + eps) if kind == "eps_inside" else np.sqrt(v_hat)
                      if kind == "no_eps" else np.sqrt(v_hat) + eps)
-            w = w - lr * m_hat / denom
+            if kind == "eps_hat":  # Kingma & Ba, Section 2: α_t = α√(1 − β₂ᵗ)/(1 − β₁ᵗ), ε̂
+                w = w - lr * np.sqrt(1 - b2**t) / (1 - b1**t) * m / (np.sqrt(v) + eps)
+            else:
+                w = w - lr * m_hat / denom
             ws.append(w)
             ms.append(m)
             vs.append(v)
@@ -195,6 +198,11 @@ def check_adam_step(adam_step: Callable) -> None:
         ("no_1mb1", "m is an exponential average: m ← β₁·m + (1 − β₁)·g"),
         ("store_hat", "return the raw m and v as the new state; the corrected m̂, v̂ are only "
                       "used for this step"),
+        ("eps_hat", "that is the \"ε̂\" form of Kingma & Ba (2015), end of Section 2: "
+                    "lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + ε̂). It equals Algorithm 1 only with "
+                    "ε̂ = ε·√(1 − β₂ᵗ); with the same ε it differs wherever ε is not negligible "
+                    "against √v̂ (here ε = 1e-3). Use Algorithm 1, as the library and torch do: "
+                    "m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ), then lr·m̂ / (√v̂ + ε)"),
     ]
 
     def call(label: str, lr: float, b1: float, b2: float, eps: float) -> Callable:
@@ -208,7 +216,7 @@ def check_adam_step(adam_step: Callable) -> None:
          "gradients from 1e-4 to 10", np.array([1.0, -2.0, 0.5, 3.0]), _grads(83, 6, 4), 0.1, 0.9,
          0.999, 1e-8, True, {}),
         ("other betas and eps", "betas = (0.5, 0.9), eps = 1e-3, lr = 0.01, 4 steps", np.array([0.2, -0.1, 0.0]),
-         _grads(84, 4, 3), 0.01, 0.5, 0.9, 1e-3, False, {}),
+         _grads(84, 4, 3), 0.01, 0.5, 0.9, 1e-3, True, {}),
         ("zero gradients", "a zero gradient at every step (no 0/0), w = [1, 2]", np.array([1.0, 2.0]),
          np.zeros((3, 2)), 0.1, 0.9, 0.999, 1e-8, False, {}),
         ("float32", "float32 w = [1, -2, 0.5, 3], lr = 0.1, 4 steps",
@@ -310,6 +318,14 @@ def check_MyRMSprop(MyRMSprop: Any) -> None:
         c.ok("is an Optimizer")
         for p, state in zip(points, opt.state, strict=True):
             arrays = list(state.values()) if isinstance(state, dict) else []
+            for key, a in (state.items() if isinstance(state, dict) else ()):
+                if isinstance(a, np.ndarray) and a.shape == p.value.shape and a.dtype != p.value.dtype:
+                    c.fail(f"init_state(w) for a {p.value.dtype} parameter of shape {p.value.shape} "
+                           f"returned state[{key!r}] with dtype {a.dtype} (the printed array does "
+                           "not show it: float64 is NumPy's default and goes unnamed)",
+                           hint="np.zeros(w.shape) is always float64; np.zeros_like(w) keeps w's "
+                                "dtype (a float64 state would turn every step into float64 "
+                                "arithmetic on float32 weights)")
             if not arrays or not all(isinstance(a, np.ndarray) and a.shape == p.value.shape
                                      and a.dtype == p.value.dtype and not a.any()
                                      for a in arrays):
