@@ -483,3 +483,13 @@ def test_widgets_display(explorer):
     assert "application/vnd.jupyter.widget-view+json" in explorer._repr_mimebundle_()
     assert explorer.view.widget.value[:8] == b"\x89PNG\r\n\x1a\n"
     assert set(explorer.kappa.options) == set(KAPPAS)
+
+
+def test_compute_module_imports_no_plotting_or_widgets():
+    import subprocess
+    import sys
+
+    code = ("import sys, backprop_lab.explore.momentum; "
+            "print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

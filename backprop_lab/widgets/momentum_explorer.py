@@ -361,19 +361,20 @@ class EMAExplorer:
         self.fig = new_figure(width, height, dpi=dpi)
         self.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.9)
         ax = self.ax = self.fig.subplots()
-        ax.plot(r.t, r.samples, ".", color="0.6", markersize=4, label="samples x_t")
+        ax.plot(r.t, r.samples, ".", color="0.6", markersize=4, label="samples x(t)")
         ax.axhline(r.signal, color="black", linewidth=0.8, linestyle=":", label="signal")
         (self.average_line,) = ax.plot([], [], color="tab:blue", linewidth=1.6,
-                                       label="average v_t = βv_{t−1} + (1−β)x_t, v_0 = 0")
+                                       label="average v(t) = β·v(t−1) + (1−β)·x(t), v(0) = 0")
         (self.corrected_line,) = ax.plot([], [], color="tab:orange", linewidth=1.6,
-                                         label="corrected v_t / (1 − βᵗ)")
+                                         label="corrected v(t) / (1 − βᵗ)")
         spread = float(np.max(np.abs(r.samples - r.signal)))
         ax.set_xlim(0, r.t[-1] + 1)
-        ax.set_ylim(min(0.0, r.signal - spread) - 0.1, max(0.0, r.signal + spread) + 0.1)
+        low = min(0.0, r.signal - spread)
+        ax.set_ylim(low - 0.45 * (r.signal + spread - low), max(0.0, r.signal + spread) + 0.1)
         ax.set_xlabel("step t", fontsize=9)
-        ax.set_title("exponentially weighted average: the bias towards v_0 = 0 and Adam's "
+        ax.set_title("exponentially weighted average: the bias towards v(0) = 0 and Adam's "
                      "correction", fontsize=10)
-        self.legend = ax.legend(loc="lower right", fontsize=8, framealpha=1.0)
+        self.legend = ax.legend(loc="lower right", fontsize=8, framealpha=1.0, ncol=2)
         ax.tick_params(labelsize=8)
         self.status_box = w.HTML()
         self._update_artists()
