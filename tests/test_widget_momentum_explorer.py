@@ -233,6 +233,9 @@ def test_oscillating_and_converged_statuses():
     r = compute_momentum_explorer(0.001, 0.999, 100.0)
     assert r.status == "oscillating" and r.message.startswith("oscillating")
     assert r.predicted_rate == pytest.approx(math.sqrt(0.999))
+    # gradient descent at η = 2/λ_max: the fast direction flips sign with constant size
+    r = compute_momentum_explorer(0.02, 0.0, 100.0)
+    assert r.predicted_rate == pytest.approx(1.0) and r.status == "oscillating"
     # κ = 1, η = 1, β = 0: one step lands on the optimum exactly
     r = compute_momentum_explorer(1.0, 0.0, 1.0)
     assert r.status == "converged" and r.measured_rate is None

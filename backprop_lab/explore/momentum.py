@@ -327,7 +327,7 @@ def compute_momentum_explorer(
         rate, k1, k2, anchor = None, 0, div, float(errors[0])
     else:
         rate, k1, k2, anchor = measured_rate(errors)
-    status = _status(errors, rate, div)
+    status = _status(errors, rate, div, predicted)
     message = _message(status, rate, predicted, div, spirals, beta, k1, errors)
     if notes:
         message = "; ".join(notes) + " — " + message
@@ -339,17 +339,19 @@ def compute_momentum_explorer(
     )
 
 
-def _status(errors: np.ndarray, rate: float | None, div: int | None) -> str:
+def _status(errors: np.ndarray, rate: float | None, div: int | None, predicted: float) -> str:
     if div is not None:
         return "diverged"
     if rate is None:
         return "converged"
     if rate > 1.001:
         return "diverging"
-    if rate >= 0.995:  # less than 2 % per… 10× takes > 460 steps: does it go up and down?
+    if rate >= 0.995:  # a factor 10 takes more than 460 steps: is it going back and forth?
         tail = errors[errors.size // 2:]
         rises = np.count_nonzero(np.diff(tail) > 0)
-        if rises >= 0.1 * max(tail.size - 1, 1):
+        # the error goes up on some steps, or one direction does not shrink at all (e.g. plain
+        # gradient descent at η = 2/λ_max: that direction flips sign with constant size)
+        if rises >= 0.1 * max(tail.size - 1, 1) or predicted >= 1.0 - 1e-9:
             return "oscillating"
     return "converging"
 
