@@ -267,18 +267,79 @@ TORCH_CASES = {
 }
 
 
+# Tolerance of the comparison with torch, from error analysis (no reductions in the updates, so
+# no summation order is involved):
+# * one step: each implementation computes each element's update in at most OPS_PER_STEP
+#   correctly rounded operations (Adadelta with weight decay: 13, incl. two square roots; torch
+#   may fuse a multiply-add), so from the same inputs the two steps differ by at most
+#   2·OPS_PER_STEP·u relative (u = 2⁻⁵³, first order).
+# * 60 steps: how such differences propagate is a property of the trajectory, not of either
+#   code. It is measured by re-running our optimizer with each gradient perturbed by
+#   ±2·OPS_PER_STEP·u (relative, random signs): first-order error propagation is linear in the
+#   perturbation, so this is the size of the difference to expect; max over 3 draws, ×10 because
+#   a random draw need not be the worst case. Where perturbations do not grow, the floor
+#   (k + 1)·2·OPS_PER_STEP·u·max|w| (linear accumulation over k + 1 steps) applies.
+#   Adadelta without weight decay is the case that needs this: as its gradient vanishes, its step
+#   √(u + ε)/√(s + ε)·g keeps its size while s decays, the iteration becomes unstable around the
+#   minimum, and perturbations grow ×1.9 per step from step ~35 on (~1e6·u by step 60; torch and
+#   we differ by ~1e7·u there, within the measured envelope ×10 = ~3e8·u).
+OPS_PER_STEP = 16
+PERTURBATION = 2 * OPS_PER_STEP * np.finfo(np.float64).eps / 2
+SAFETY = 10.0
+
+
+def _torch_case_problem() -> tuple[Owner, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(42)
+    owner = Owner(rng)
+    n = owner.W.size + owner.b.size
+    Q = rng.normal(size=(n, n))
+    return owner, Q @ Q.T / n + 0.5 * np.eye(n), rng.normal(size=n)
+
+
+def _run_ours(make, weight_decay: float, rel_noise: float, seed: int, steps: int = 60):
+    """Our trajectory (steps, n) and final state, each gradient × (1 + rel_noise·U(−1, 1))."""
+    owner, A, c = _torch_case_problem()
+    opt = make(owner.parameters(), weight_decay)
+    noise = np.random.default_rng(seed)
+    xs = []
+    for _ in range(steps):
+        g = objective_grad(np.concatenate([owner.W.ravel(), owner.b]), A, c)
+        g = g * (1.0 + rel_noise * noise.uniform(-1.0, 1.0, size=g.shape))
+        owner.dW[...] = g[: owner.W.size].reshape(owner.W.shape)
+        owner.db[...] = g[owner.W.size :]
+        opt.step()
+        xs.append(np.concatenate([owner.W.ravel(), owner.b]))
+    return np.array(xs), [{k: v.copy() for k, v in state.items()} for state in opt.state]
+
+
+def torch_tolerances(make, weight_decay: float) -> tuple[np.ndarray, list[dict[str, float]]]:
+    """Per-step absolute tolerance of the parameters (60,) and per-state-array tolerances, as
+    derived above."""
+    base, base_state = _run_ours(make, weight_decay, 0.0, seed=0)
+    dev = np.zeros(len(base))
+    state_dev = [dict.fromkeys(state, 0.0) for state in base_state]
+    for seed in range(3):
+        xs, states = _run_ours(make, weight_decay, PERTURBATION, seed)
+        dev = np.maximum(dev, np.abs(xs - base).max(axis=1))
+        for d, state, state0 in zip(state_dev, states, base_state, strict=True):
+            for k in d:
+                d[k] = max(d[k], float(np.abs(state[k] - state0[k]).max()))
+    steps = np.arange(1, len(base) + 1)
+    floor = steps * PERTURBATION * np.abs(base).max(axis=1)
+    atol = SAFETY * np.maximum(dev, floor)
+    state_atol = [{k: SAFETY * max(d[k], len(base) * PERTURBATION * float(np.abs(st0[k]).max()))
+                   for k in d} for d, st0 in zip(state_dev, base_state, strict=True)]
+    return atol, state_atol
+
+
 @pytest.mark.torch
 @pytest.mark.parametrize("weight_decay", [0.0, 0.05])
 @pytest.mark.parametrize("name", list(TORCH_CASES))
 def test_matches_torch(name: str, weight_decay: float) -> None:
     torch = pytest.importorskip("torch")
     make, torch_name, torch_kwargs, state_names = TORCH_CASES[name]
-    rng = np.random.default_rng(42)
-    owner = Owner(rng)
-    n = owner.W.size + owner.b.size
-    Q = rng.normal(size=(n, n))
-    A = Q @ Q.T / n + 0.5 * np.eye(n)
-    c = rng.normal(size=n)
+    owner, A, c = _torch_case_problem()
+    atol, state_atol = torch_tolerances(make, weight_decay)
 
     opt = make(owner.parameters(), weight_decay)
     t_params = [torch.tensor(owner.W.copy()), torch.tensor(owner.b.copy())]
@@ -299,15 +360,15 @@ def test_matches_torch(name: str, weight_decay: float) -> None:
 
         for ours, theirs in [(owner.W, t_params[0]), (owner.b, t_params[1])]:
             np.testing.assert_allclose(
-                ours, theirs.numpy(), rtol=1e-10, atol=1e-12, err_msg=f"step {step + 1}"
+                ours, theirs.numpy(), rtol=0, atol=atol[step], err_msg=f"step {step + 1}"
             )
 
     assert opt.t == 60
-    for state, tp in zip(opt.state, t_params, strict=True):
+    for state, tp, tol in zip(opt.state, t_params, state_atol, strict=True):
         assert set(state) == set(state_names)
         for ours_key, torch_key in state_names.items():
             theirs = t_opt.state[tp][torch_key].numpy()
-            np.testing.assert_allclose(state[ours_key], theirs, rtol=1e-10, atol=1e-14)
+            np.testing.assert_allclose(state[ours_key], theirs, rtol=0, atol=tol[ours_key])
 
 
 @pytest.mark.torch
