@@ -1,0 +1,92 @@
+"""Tolerances from rounding-error analysis, for tests that compare two computations of the same
+mathematics (ours against torch, against a formula written out by hand, batch against per-sample).
+
+Notation (N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., SIAM 2002,
+§2.2 and §3.1): u is the unit roundoff of the dtype (2⁻⁵³ ≈ 1.1e-16 in float64, 2⁻²⁴ ≈ 6.0e-8 in
+float32) and γₙ = n·u / (1 − n·u). A chain of n correctly rounded operations is off by at most
+γₙ relative; a dot product of k terms, in any summation order, by at most γₖ·Σ|aᵢbᵢ| (absolute:
+with cancellation the relative error of the sum is unbounded). Two implementations that each
+meet such a bound differ by at most twice it.
+
+Where a computation is too long to bound by hand (a network's forward and backward pass), its
+sensitivity is measured instead: ``envelope`` re-evaluates it with every input perturbed by the
+backward error a rounding analysis allows (n_ops·u, relative, random signs). To first order the
+forward error is linear in that perturbation, so the largest change seen, with a safety factor
+because random signs need not be the worst case, bounds what another correct implementation can
+differ by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+#: safety factor on measured envelopes (random signs vs. the worst case)
+SAFETY = 10.0
+
+
+def unit_roundoff(dtype: np.dtype | type = np.float64) -> float:
+    """u = ε/2 of ``dtype``."""
+    return float(np.finfo(dtype).eps) / 2
+
+
+def gamma(n: int, dtype: np.dtype | type = np.float64) -> float:
+    """γₙ = n·u / (1 − n·u): the relative error bound of n correctly rounded operations."""
+    nu = n * unit_roundoff(dtype)
+    assert nu < 0.5, "too many operations for a first-order bound"
+    return nu / (1 - nu)
+
+
+def two_ways(n_ops: int, dtype: np.dtype | type = np.float64, cond: float = 1.0) -> float:
+    """Relative tolerance between two computations of one value, each of at most ``n_ops``
+    correctly rounded operations, of a problem with condition number ``cond``: 2·γₙ·cond."""
+    return 2 * gamma(n_ops, dtype) * cond
+
+
+def matmul_bound(A: np.ndarray, B: np.ndarray, extra_ops: int = 0,
+                 dtype: np.dtype | type = np.float64) -> np.ndarray:
+    """Elementwise bound on the difference of two computations of A @ B (any summation order,
+    both from the same A and B): 2·γ_{k + extra_ops}·(|A| @ |B|), k the inner dimension."""
+    k = np.shape(A)[-1]
+    return 2 * gamma(k + extra_ops, dtype) * (np.abs(A) @ np.abs(B))
+
+
+def assert_within(actual, desired, bound, what: str = "") -> None:
+    """|actual − desired| ≤ bound elementwise (bound broadcasts), with a readable failure."""
+    actual, desired = np.asarray(actual, dtype=np.float64), np.asarray(desired, dtype=np.float64)
+    diff = np.abs(actual - desired)
+    bound = np.broadcast_to(np.asarray(bound, dtype=np.float64), diff.shape)
+    bad = ~(diff <= bound)
+    if bad.any():
+        i = np.unravel_index(int(np.argmax(np.where(bad, diff / np.maximum(bound, 1e-300), -1))),
+                             diff.shape)
+        raise AssertionError(
+            f"{what or 'values'}: {int(bad.sum())} of {diff.size} entries differ by more than "
+            f"the rounding bound; worst at {i}: {actual[i]!r} vs {desired[i]!r}, "
+            f"difference {diff[i]:.3g} > bound {bound[i]:.3g}")
+
+
+def envelope(f: Callable[..., np.ndarray | Sequence[np.ndarray]], inputs: Sequence[np.ndarray],
+             n_ops: int, draws: int = 3, seed: int = 0,
+             dtype: np.dtype | type = np.float64) -> list[np.ndarray]:
+    """Per-output elementwise tolerances for comparing ``f(*inputs)`` with another correct
+    implementation whose backward error is at most ``n_ops``·u per input (see the module doc):
+    SAFETY × the largest change of each output over ``draws`` random relative perturbations of
+    size n_ops·u of all inputs, and never below two_ways(n_ops)·|output|."""
+
+    def outputs(xs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        out = f(*xs)
+        out = [out] if isinstance(out, np.ndarray) else list(out)
+        return [np.array(o, dtype=np.float64, copy=True) for o in out]
+
+    base = outputs(inputs)
+    dev = [np.zeros_like(o) for o in base]
+    rng = np.random.default_rng(seed)
+    size = n_ops * unit_roundoff(dtype)
+    for _ in range(draws):
+        xs = [np.asarray(x) * (1 + size * rng.uniform(-1, 1, size=np.shape(x))) for x in inputs]
+        for d, o, b in zip(dev, outputs(xs), base, strict=True):
+            np.maximum(d, np.abs(o - b), out=d)
+    return [np.maximum(SAFETY * d, two_ways(n_ops, dtype) * np.abs(b))
+            for d, b in zip(dev, base, strict=True)]
