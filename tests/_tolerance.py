@@ -90,3 +90,53 @@ def envelope(f: Callable[..., np.ndarray | Sequence[np.ndarray]], inputs: Sequen
             np.maximum(d, np.abs(o - b), out=d)
     return [np.maximum(SAFETY * d, two_ways(n_ops, dtype) * np.abs(b))
             for d, b in zip(dev, base, strict=True)]
+
+
+def network_envelope(net, loss, X: np.ndarray, y: np.ndarray, draws: int = 3) -> dict[str, np.ndarray]:
+    """Tolerances for comparing one forward + backward pass of ``net`` with another correct
+    implementation, by a running-error model: every layer's output, in
+    both passes, and every parameter carry a relative error of at most n·u, n the longest chain
+    of roundings in one layer (BatchNorm over m rows: 6m + 16; Linear: fan-in + 1; the loss over
+    k classes: 3k + 10). The passes are re-run with each of those perturbed by ±n·u (random
+    signs); SAFETY × the largest change of each result is its tolerance, never below
+    2·γ_n·|result|. BatchNorm's dX, whose terms cancel, is bounded relative to its terms
+    separately (test_layers); in a network its rounding enters as the layer's output
+    perturbation.
+
+    Keys: "out", "loss", "dX", "<layer>.d<param>" (e.g. "0.dW") and "<layer>.<buffer>"."""
+    saved = net.state_dict()  # before any forward pass changes BatchNorm's running statistics
+    m, k = X.shape[0], net.forward(X).shape[1]
+    net.load_state_dict(saved)
+    n_ops = max(3 * k + 10, *(getattr(layer, "n_in", 0) + 1 for layer in net.layers))
+    if any(layer.buffer_names for layer in net.layers):  # BatchNorm
+        n_ops = max(n_ops, 6 * m + 16)
+    size = n_ops * unit_roundoff()
+    rng = np.random.default_rng(0)
+
+    def jitter(a, on):
+        return a * (1 + size * rng.uniform(-1, 1, size=np.shape(a))) if on else a
+
+    def run(on):
+        net.load_state_dict({k: jitter(v, on) for k, v in saved.items()})
+        A = jitter(X, on)
+        for layer in net.layers:
+            A = jitter(layer.forward(A), on)
+        res = {"out": A, "loss": np.array(loss.forward(A, y))}
+        d = jitter(loss.backward(), on)
+        for layer in reversed(net.layers):
+            d = jitter(layer.backward(d), on)
+        res["dX"] = d
+        for i, layer in enumerate(net.layers):
+            for attr in layer.param_names:
+                res[f"{i}.d{attr}"] = getattr(layer, "d" + attr).copy()
+            for attr in layer.buffer_names:
+                res[f"{i}.{attr}"] = getattr(layer, attr).copy()
+        net.load_state_dict(saved)
+        return res
+
+    base = run(False)
+    dev = {k: np.zeros_like(v) for k, v in base.items()}
+    for _ in range(draws):
+        for k, v in run(True).items():
+            dev[k] = np.maximum(dev[k], np.abs(v - base[k]))
+    return {k: np.maximum(SAFETY * dev[k], two_ways(n_ops) * np.abs(base[k])) for k in base}

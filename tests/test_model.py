@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from _tolerance import SAFETY, assert_within, gamma, matmul_bound, two_ways, unit_roundoff
+from _tolerance import assert_within, gamma, matmul_bound, network_envelope
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -235,50 +235,6 @@ def test_whole_network_gradients_match_torch_autograd():
             assert_within(getattr(layer, "d" + attr), tparam.grad.numpy(), tol[f"{i}.d{attr}"],
                           f"{i}.d{attr}")
 
-
-def network_envelope(net, loss, X, y, draws=3):
-    """Tolerances for comparing one forward + backward pass of ``net`` with another correct
-    implementation (tests/_tolerance.py), by a running-error model: every layer's output, in
-    both passes, and every parameter carry a relative error of at most n·u, n the longest chain
-    of roundings in one layer (BatchNorm over m rows: 6m + 16; Linear: fan-in + 1; the loss over
-    k classes: 3k + 10). The passes are re-run with each of those perturbed by ±n·u (random
-    signs); SAFETY × the largest change of each result is its tolerance, never below
-    2·γ_n·|result|. BatchNorm's dX, whose terms cancel, is bounded relative to its terms
-    separately (test_layers); here m = 12 rows and its rounding enters as the layer's output
-    perturbation."""
-    m = X.shape[0]
-    n_ops = max(6 * m + 16, 3 * net.layers[-1].n_out + 10,
-                *(layer.n_in + 1 for layer in net.layers if isinstance(layer, Linear)))
-    size, saved = n_ops * unit_roundoff(), net.state_dict()
-    rng = np.random.default_rng(0)
-
-    def jitter(a, on):
-        return a * (1 + size * rng.uniform(-1, 1, size=np.shape(a))) if on else a
-
-    def run(on):
-        net.load_state_dict({k: jitter(v, on) for k, v in saved.items()})
-        A = jitter(X, on)
-        for layer in net.layers:
-            A = jitter(layer.forward(A), on)
-        res = {"out": A, "loss": np.array(loss.forward(A, y))}
-        d = jitter(loss.backward(), on)
-        for layer in reversed(net.layers):
-            d = jitter(layer.backward(d), on)
-        res["dX"] = d
-        for i, layer in enumerate(net.layers):
-            for attr in layer.param_names:
-                res[f"{i}.d{attr}"] = getattr(layer, "d" + attr).copy()
-            for attr in layer.buffer_names:
-                res[f"{i}.{attr}"] = getattr(layer, attr).copy()
-        net.load_state_dict(saved)
-        return res
-
-    base = run(False)
-    dev = {k: np.zeros_like(v) for k, v in base.items()}
-    for _ in range(draws):
-        for k, v in run(True).items():
-            dev[k] = np.maximum(dev[k], np.abs(v - base[k]))
-    return {k: np.maximum(SAFETY * dev[k], two_ways(n_ops) * np.abs(base[k])) for k in base}
 
 
 # --------------------------------------------------------------------------- modes
