@@ -140,3 +140,30 @@ def network_envelope(net, loss, X: np.ndarray, y: np.ndarray, draws: int = 3) ->
         for k, v in run(True).items():
             dev[k] = np.maximum(dev[k], np.abs(v - base[k]))
     return {k: np.maximum(SAFETY * dev[k], two_ways(n_ops) * np.abs(base[k])) for k in base}
+
+
+def batchnorm_bounds(X: np.ndarray, G: np.ndarray, gamma_: np.ndarray, beta: np.ndarray,
+                     eps: float) -> dict[str, np.ndarray]:
+    """Tolerances for comparing BatchNorm's training-mode forward Y and backward dX, dγ, dβ (upstream
+    gradient G) over a batch X of m rows with another correct implementation: at most
+    n = 6m + 24 roundings per result (the mean, the variance and the backward's column sums of
+    m terms each, plus ~24 elementwise operations), measured with ``envelope``; dX, a
+    difference of terms of size |G|·γ/σ that can cancel to almost nothing (m = 2 makes
+    ẑ = ±1), is also allowed 2·γ_n × the sum of its terms' magnitudes."""
+    from backprop_lab.layers import BatchNorm
+
+    m, n_ops = X.shape[0], 6 * X.shape[0] + 24
+
+    def passes(X, G, g, b):
+        bn = BatchNorm(X.shape[1], eps=eps)
+        bn.gamma[...], bn.beta[...] = g, b
+        Y = bn.forward(X)
+        return Y, bn.backward(G), bn.dgamma, bn.dbeta
+
+    tol = dict(zip(("Y", "dX", "dgamma", "dbeta"),
+                   envelope(passes, [X, G, gamma_, beta], n_ops), strict=True))
+    inv_std = 1 / np.sqrt(X.var(axis=0) + eps)
+    X_hat, dX_hat = np.abs(X - X.mean(axis=0)) * inv_std, np.abs(G * gamma_)
+    terms = inv_std / m * (m * dX_hat + dX_hat.sum(axis=0) + X_hat * (dX_hat * X_hat).sum(axis=0))
+    tol["dX"] = np.maximum(tol["dX"], two_ways(n_ops) * terms)
+    return tol
