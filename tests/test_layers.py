@@ -195,10 +195,12 @@ def test_activation_layers_forward_formulas():
     Z = np.random.default_rng(2).normal(size=(4, 5)) * 3
     np.testing.assert_array_equal(ReLU().forward(Z), np.where(Z > 0, Z, 0.0))
     np.testing.assert_allclose(LeakyReLU(0.2).forward(Z), np.where(Z > 0, Z, 0.2 * Z))
-    np.testing.assert_allclose(Sigmoid().forward(Z), 1 / (1 + np.exp(-Z)), rtol=1e-14)
+    # σ: ≤ 6 roundings either side (exp counted as 4), no cancellation
+    np.testing.assert_allclose(Sigmoid().forward(Z), 1 / (1 + np.exp(-Z)), rtol=2 * gamma(6))
     np.testing.assert_allclose(Tanh().forward(Z), np.tanh(Z))
     e = np.exp(Z)
-    np.testing.assert_allclose(Softmax().forward(Z), e / e.sum(1, keepdims=True), rtol=1e-13)
+    # softmax of 5 positive terms: ≤ 4·5 + 6 roundings, no cancellation
+    np.testing.assert_allclose(Softmax().forward(Z), e / e.sum(1, keepdims=True), rtol=2 * gamma(26))
 
 
 def test_leaky_relu_alpha_validation():
@@ -229,7 +231,7 @@ def test_dropout_keeps_about_one_minus_p_and_scales(p):
     n = X.size
     # binomial: the kept fraction is within 5 standard deviations of 1 − p
     assert abs(kept.mean() - (1 - p)) < 5 * np.sqrt(p * (1 - p) / n)
-    np.testing.assert_allclose(out[kept], 1 / (1 - p), rtol=1e-15)
+    np.testing.assert_allclose(out[kept], 1 / (1 - p), rtol=2 * gamma(3))  # 1·1/(1 − p): ≤ 3 roundings
     # backward uses the same mask
     np.testing.assert_array_equal(d.backward(np.ones_like(X)), out)
 
@@ -286,9 +288,15 @@ def test_batchnorm_train_output_is_standardised():
     bn = BatchNorm(3)
     Y = bn.forward(X)
     var = X.var(axis=0)
-    np.testing.assert_allclose(Y.mean(axis=0), 0.0, atol=1e-13)
-    # (X − μ)/√(σ² + ε) has variance σ²/(σ² + ε), slightly below 1
-    np.testing.assert_allclose(Y.var(axis=0), var / (var + 1e-5), rtol=1e-12)
+    # rounding bounds: each Y entry is ≤ n = 3m + 6 roundings from X, and X − μ cancels, so it is
+    # off by ≤ γₙ·(|X| + |μ|)/σ absolute; the mean of m of them adds γ_m relative to Σ|Y|
+    m, n = len(X), 3 * len(X) + 6
+    err_Y = 2 * gamma(n) * (np.abs(X) + np.abs(X.mean(axis=0))) / np.sqrt(var + 1e-5)
+    np.testing.assert_allclose(Y.mean(axis=0), 0.0, atol=float(err_Y.max() + 2 * gamma(m) * np.abs(Y).max()))
+    # (X − μ)/√(σ² + ε) has variance σ²/(σ² + ε), slightly below 1; its variance: 2·|Y|·err_Y
+    # per squared entry, + 3m roundings of the variance itself
+    np.testing.assert_allclose(Y.var(axis=0), var / (var + 1e-5),
+                               rtol=float(2 * (np.abs(Y) * err_Y).max() + 2 * gamma(3 * m + n)))
     np.testing.assert_allclose(Y.var(axis=0), 1.0, rtol=1e-2)
 
 
@@ -300,7 +308,11 @@ def test_batchnorm_gamma_beta_applied():
     bn.beta[:] = [1.0, -3.0]
     Y = bn.forward(X)
     X_hat = (X - X.mean(0)) / np.sqrt(X.var(0) + 1e-5)
-    np.testing.assert_allclose(Y, X_hat * [2.0, 0.5] + [1.0, -3.0], rtol=1e-13)
+    # X − μ cancels: ≤ 2·γ₃₆ (3m + 6 roundings, m = 10) absolute relative to (|X| + |μ|)/σ,
+    # scaled by |γ|; then 2 more roundings relative to |Y|
+    err = 2 * gamma(36) * (np.abs(X) + np.abs(X.mean(0))) / np.sqrt(X.var(0) + 1e-5) * [2.0, 0.5]
+    np.testing.assert_allclose(Y, X_hat * [2.0, 0.5] + [1.0, -3.0], rtol=2 * gamma(2),
+                               atol=float(err.max()))
 
 
 def test_batchnorm_running_stats_momentum_rule():
@@ -313,12 +325,20 @@ def test_batchnorm_running_stats_momentum_rule():
         bn.forward(X)
         r_mean = (1 - mom) * r_mean + mom * X.mean(axis=0)
         r_var = (1 - mom) * r_var + mom * X.var(axis=0, ddof=1)  # unbiased, as PyTorch
-        np.testing.assert_allclose(bn.running_mean, r_mean, rtol=1e-13)
-        np.testing.assert_allclose(bn.running_var, r_var, rtol=1e-13)
+        # per step ≤ 3m + 6 = 30 roundings (mean/variance of 8 positive-mean rows, the update),
+        # shrunk by 1 − mom < 1 afterwards: after 4 steps ≤ 4 × 2·γ₃₀ relative
+        stats_tol = 4 * 2 * gamma(30)
+        np.testing.assert_allclose(bn.running_mean, r_mean, rtol=stats_tol)
+        np.testing.assert_allclose(bn.running_var, r_var, rtol=stats_tol)
     bn.eval()
     X = rng.normal(size=(5, 3))
-    np.testing.assert_allclose(bn.forward(X), (X - r_mean) / np.sqrt(r_var + 1e-5), rtol=1e-13)
-    np.testing.assert_allclose(bn.running_mean, r_mean, rtol=1e-13)  # unchanged in eval
+    # X − r_mean cancels: error ≤ (2·γ₄·|X| + (stats_tol + 2·γ₄)·|r_mean|)/σ absolute, + the
+    # running variance's stats_tol/2 relative
+    sd = np.sqrt(r_var + 1e-5)
+    err = (2 * gamma(4) * np.abs(X) + (stats_tol + 2 * gamma(4)) * np.abs(r_mean)) / sd
+    np.testing.assert_allclose(bn.forward(X), (X - r_mean) / sd, rtol=stats_tol / 2 + 2 * gamma(4),
+                               atol=float(err.max()))
+    np.testing.assert_allclose(bn.running_mean, r_mean, rtol=stats_tol)  # unchanged in eval
 
 
 def test_batchnorm_train_batch_of_one_is_refused_but_eval_accepts_it():
