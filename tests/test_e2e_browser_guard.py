@@ -45,3 +45,50 @@ def test_fails_without_a_browser_in_ci(tmp_path: Path, ci: str) -> None:
     assert result.returncode != 0, out
     assert "needs the playwright package" in out and "CI is set" in out, out
     assert "3 errors" in out and "passed" not in out, out  # every browser test, none run
+
+
+def _e2e_module():
+    """tests/test_e2e_browser.py as a module (skips where it skips itself)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_e2e_browser_under_test", ROOT / E2E)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look the module up
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+def test_a_lesson_without_its_widget_cell_fails_instead_of_a_made_up_notebook(tmp_path: Path):
+    import nbformat
+
+    e2e = _e2e_module()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("explorer = LRExplorer( in prose only"),
+                nbformat.v4.new_code_cell("x = 1")]
+    nbformat.write(nb, tmp_path / "03_gradient_descent.ipynb")
+    with pytest.raises(pytest.fail.Exception, match="no code cell containing 'explorer = LRExp"):
+        e2e.require_lesson(tmp_path, "03_gradient_descent.ipynb", e2e.LR_MARKER)
+    with pytest.raises(pytest.fail.Exception, match="06_mlp_from_scratch.ipynb is missing"):
+        e2e.require_lesson(tmp_path, "06_mlp_from_scratch.ipynb", e2e.PG_MARKER)
+    nb.cells.append(nbformat.v4.new_code_cell("explorer = LRExplorer(lr=0.1)\nexplorer"))
+    nbformat.write(nb, tmp_path / "03_gradient_descent.ipynb")
+    assert e2e.require_lesson(tmp_path, "03_gradient_descent.ipynb", e2e.LR_MARKER) == \
+        "03_gradient_descent.ipynb"
+    assert list(tmp_path.iterdir()) == [tmp_path / "03_gradient_descent.ipynb"]  # nothing made up
+
+
+def test_a_missing_widget_module_fails() -> None:
+    e2e = _e2e_module()
+    with pytest.raises(pytest.fail.Exception, match="backprop_lab.widgets.no_such_widget is missing"):
+        e2e._needs_module("backprop_lab.widgets.no_such_widget")
+    e2e._needs_module("backprop_lab.widgets.lr_explorer")  # present: no failure
+
+
+def test_the_lessons_have_the_widget_cells_the_browser_test_drives() -> None:
+    e2e = _e2e_module()
+    lessons = ROOT / "lessons"
+    assert e2e.require_lesson(lessons, "03_gradient_descent.ipynb", e2e.LR_MARKER)
+    assert e2e.require_lesson(lessons, "06_mlp_from_scratch.ipynb", e2e.PG_MARKER)
