@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _tolerance import assert_within, gamma, unit_roundoff
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -20,6 +21,8 @@ from backprop_lab.gradcheck import check_function
 
 H = 1e-5
 TOL = 1e-7
+#: softmax of 5 entries vs the naive formula, see test_softmax_matches_naive_formula…
+SOFTMAX_5 = 2 * gamma(26)
 ALPHA = 0.01  # leaky_relu default slope
 
 # name -> (f, f', independent closed form of f')
@@ -58,13 +61,19 @@ def rel_err(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def test_values_match_the_formulas():
     x = np.linspace(-8, 8, 101)
-    np.testing.assert_allclose(A.sigmoid(x), 1.0 / (1.0 + np.exp(-x)), rtol=1e-14)
+    # tolerances (tests/_tolerance.py): an exp, log or tanh counts as 4 roundings (numpy's are
+    # within a few ulp), +, −, ×, ÷ as 1. σ = 1/(1 + e⁻ˣ): 6 on the formula's side; the tanh
+    # formula: 11, and its numerator cancels near 0, so its error is ≤ γ₁₁ absolute (relative to
+    # (eˣ + e⁻ˣ)/(eˣ + e⁻ˣ) = 1); leaky ReLU: 1 multiplication
+    np.testing.assert_allclose(A.sigmoid(x), 1.0 / (1.0 + np.exp(-x)), rtol=2 * gamma(6))
     np.testing.assert_allclose(
-        A.tanh(x), (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x)), rtol=1e-13, atol=1e-15
+        A.tanh(x), (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x)), rtol=2 * gamma(11),
+        atol=2 * gamma(11),
     )
     np.testing.assert_array_equal(A.relu(x), np.where(x > 0, x, 0.0))
-    np.testing.assert_allclose(A.leaky_relu(x), np.where(x > 0, x, ALPHA * x), rtol=1e-15)
-    np.testing.assert_allclose(A.leaky_relu(x, alpha=0.2), np.where(x > 0, x, 0.2 * x), rtol=1e-15)
+    np.testing.assert_allclose(A.leaky_relu(x), np.where(x > 0, x, ALPHA * x), rtol=2 * gamma(1))
+    np.testing.assert_allclose(A.leaky_relu(x, alpha=0.2), np.where(x > 0, x, 0.2 * x),
+                               rtol=2 * gamma(1))
     np.testing.assert_allclose(A.leaky_relu_grad(x, alpha=0.2), np.where(x > 0, 1.0, 0.2))
 
 
@@ -98,8 +107,11 @@ def test_derivative_with_inline_central_difference(name):
 def test_derivative_matches_closed_form(name):
     _, df, closed = ELEMENTWISE[name]
     x = points_away_from_kinks(np.random.default_rng(3))
-    # 1 − tanh² and sech² round differently where tanh ≈ ±1, hence not 1e-15
-    np.testing.assert_allclose(df(x), closed(x), rtol=1e-9, atol=1e-300)
+    # each side ≤ 8 roundings (two transcendental functions + 2 operations), but where |tanh| or
+    # σ is near 1 the library's 1 − tanh² (or σ(1 − σ)) cancels: the rounding of tanh (σ) is
+    # amplified by 1/(1 − tanh²) = cosh²x (by 1/(1 − σ) < cosh²x for σ), up to cosh²6 ≈ 4e4 here
+    bound = 2 * gamma(8) * np.cosh(x) ** 2 * np.abs(closed(x))
+    assert_within(df(x), closed(x), bound, name)
 
 
 def test_check_function_can_fail():
@@ -142,7 +154,8 @@ def test_sigmoid_stable_for_huge_inputs_without_warnings(dtype):
 def test_sigmoid_accurate_in_the_left_tail():
     # e^x / (1 + e^x) is the accurate form for x < 0; 1 − σ(−x) would lose everything here
     x = np.array([-30.0, -50.0, -700.0])
-    np.testing.assert_allclose(A.sigmoid(x), np.exp(x) / (1 + np.exp(x)), rtol=1e-14)
+    # eˣ/(1 + eˣ): ≤ 6 roundings (exp counted as 4), no cancellation: ≤ 2·γ₆ relative
+    np.testing.assert_allclose(A.sigmoid(x), np.exp(x) / (1 + np.exp(x)), rtol=2 * gamma(6))
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         assert A.sigmoid(-1e4) == 0.0 and A.sigmoid(1e4) == 1.0
 
@@ -192,24 +205,29 @@ def naive_softmax(z, axis=-1):
 def test_softmax_matches_naive_formula_and_rows_sum_to_one():
     z = np.random.default_rng(7).normal(scale=3.0, size=(6, 5))
     s = A.softmax(z)
-    np.testing.assert_allclose(s, naive_softmax(z), rtol=1e-13)
-    np.testing.assert_allclose(s.sum(axis=1), 1.0, rtol=1e-14)
+    # softmax of k = 5 entries: each side ≤ 4k + 6 roundings (k exps, the sum, a shift, ÷) and
+    # no cancellation (positive terms): ≤ 2·γ₂₆ relative; the sum of k such entries adds γ_k
+    np.testing.assert_allclose(s, naive_softmax(z), rtol=SOFTMAX_5)
+    np.testing.assert_allclose(s.sum(axis=1), 1.0, rtol=SOFTMAX_5 + 2 * gamma(5))
     assert np.all(s > 0)
 
 
 def test_softmax_along_axis_0():
     z = np.random.default_rng(8).normal(size=(4, 3))
-    np.testing.assert_allclose(A.softmax(z, axis=0), naive_softmax(z, axis=0), rtol=1e-13)
-    np.testing.assert_allclose(A.softmax(z, axis=0).sum(axis=0), 1.0, rtol=1e-14)
+    np.testing.assert_allclose(A.softmax(z, axis=0), naive_softmax(z, axis=0), rtol=SOFTMAX_5)
+    np.testing.assert_allclose(A.softmax(z, axis=0).sum(axis=0), 1.0, rtol=SOFTMAX_5 + 2 * gamma(4))
 
 
 @pytest.mark.parametrize("c", [-50.0, 1.0, 100.0, 1000.0])
 def test_softmax_invariant_to_adding_a_constant(c):
     z = np.random.default_rng(9).normal(size=(3, 4))
-    np.testing.assert_allclose(A.softmax(z + c), A.softmax(z), rtol=1e-10)
+    # z + c rounds each entry by up to u·|z + c|, which exp turns into a relative error of
+    # u·|z + c| (≤ u·(|c| + |z|)) per entry, twice for softmax's quotient; plus 2·γ₂₂ (k = 4)
+    tol = 2 * (2 * gamma(22) + 2 * unit_roundoff() * (2 * abs(c) + np.abs(z).max()))
+    np.testing.assert_allclose(A.softmax(z + c), A.softmax(z), rtol=tol)
     # a different constant per row, too
     shift = np.array([[c], [-c], [2 * c]])
-    np.testing.assert_allclose(A.softmax(z + shift), A.softmax(z), rtol=1e-10)
+    np.testing.assert_allclose(A.softmax(z + shift), A.softmax(z), rtol=tol)
 
 
 def test_softmax_log_softmax_logsumexp_stable_at_logits_1000():
@@ -221,10 +239,13 @@ def test_softmax_log_softmax_logsumexp_stable_at_logits_1000():
         lse = A.logsumexp(z)
     # the same numbers shifted down by the row maximum, computed naively (all finite there)
     z_small = z - z.max(axis=1, keepdims=True)
-    np.testing.assert_allclose(s, naive_softmax(z_small), rtol=1e-14)
-    np.testing.assert_allclose(lse[0], 1000.0 + np.log(2 + np.exp(-1.0)), rtol=1e-15)
+    # k = 3: ≤ 4k + 6 = 18 roundings per softmax entry, ≤ 4k + 8 for log-sum-exp (+ a log),
+    # log-softmax z − lse cancels to ~1 while lse ≈ 1000: absolute error ≤ 2·γ₂₀·1000
+    np.testing.assert_allclose(s, naive_softmax(z_small), rtol=2 * gamma(18))
+    np.testing.assert_allclose(lse[0], 1000.0 + np.log(2 + np.exp(-1.0)), rtol=2 * gamma(20))
     np.testing.assert_allclose(lse[1], 1000.0 + np.log(1 + np.exp(-1000.0) + np.exp(-2000.0)))
-    np.testing.assert_allclose(ls, z_small - np.log(np.exp(z_small).sum(1, keepdims=True)), rtol=1e-12)
+    np.testing.assert_allclose(ls, z_small - np.log(np.exp(z_small).sum(1, keepdims=True)),
+                               rtol=0, atol=2 * gamma(20) * 1000.0)
     assert np.all(np.isfinite(ls))
     # the naive form really overflows here
     with np.errstate(over="ignore", invalid="ignore"):
@@ -234,14 +255,21 @@ def test_softmax_log_softmax_logsumexp_stable_at_logits_1000():
 def test_log_softmax_and_logsumexp_match_naive_where_finite():
     z = np.random.default_rng(10).uniform(-20, 20, size=(8, 6))
     naive_lse = np.log(np.exp(z).sum(axis=-1))
-    np.testing.assert_allclose(A.logsumexp(z), naive_lse, rtol=1e-14)
-    np.testing.assert_allclose(A.log_softmax(z), z - naive_lse[:, None], rtol=1e-12, atol=1e-13)
-    np.testing.assert_allclose(np.exp(A.log_softmax(z)), naive_softmax(z), rtol=1e-12)
-    np.testing.assert_allclose(A.logsumexp(z, axis=0), np.log(np.exp(z).sum(axis=0)), rtol=1e-14)
+    # k ≤ 8 entries in [−20, 20]: log-sum-exp ≤ 4k + 8 = 40 roundings on either side (no
+    # cancellation: positive terms, then a log of a number ≥ 1 … relative to |lse| ≥ 1 here);
+    # z − lse cancels: absolute error ≤ 2·γ₄₀·(|z| + |lse|) ≤ 2·γ₄₀·40; exp of it turns that
+    # absolute error into a relative one (+ 4 roundings)
+    lse_tol = 2 * gamma(40)
+    np.testing.assert_allclose(A.logsumexp(z), naive_lse, rtol=lse_tol)
+    np.testing.assert_allclose(A.log_softmax(z), z - naive_lse[:, None], rtol=0, atol=lse_tol * 40)
+    np.testing.assert_allclose(np.exp(A.log_softmax(z)), naive_softmax(z),
+                               rtol=lse_tol * 40 + 2 * gamma(4 + 38))
+    np.testing.assert_allclose(A.logsumexp(z, axis=0), np.log(np.exp(z).sum(axis=0)), rtol=lse_tol)
 
 
 def test_logsumexp_of_equal_entries():
-    assert A.logsumexp(np.full(4, -1000.0)) == pytest.approx(-1000.0 + np.log(4), rel=1e-15)
+    # −1000 + log 4: ≤ 4·4 + 8 roundings on the library's side, 5 on this one
+    assert A.logsumexp(np.full(4, -1000.0)) == pytest.approx(-1000.0 + np.log(4), rel=2 * gamma(24))
 
 
 def test_softmax_jacobian_vs_finite_differences():
@@ -254,15 +282,18 @@ def test_softmax_jacobian_vs_finite_differences():
             e = np.zeros(k)
             e[j] = H
             numeric[:, j] = (A.softmax(z + e) - A.softmax(z - e)) / (2 * H)  # ∂s/∂z_j
-        np.testing.assert_allclose(J, numeric, rtol=TOL, atol=1e-10)
+        # central differences: truncation H²/6·max|∂³s| (≤ 1) plus rounding 2·γ₂₆/H (s ≤ 1)
+        np.testing.assert_allclose(J, numeric, rtol=TOL, atol=H**2 / 6 + 2 * gamma(26) / H)
         np.testing.assert_allclose(J, J.T, rtol=0, atol=0)
-        np.testing.assert_allclose(J.sum(axis=0), 0.0, atol=1e-15)
+        # a column sums k entries of size ≤ s_j (Σᵢ|J_ij| ≤ 2 s_j ≤ 2), each ≤ 2 roundings
+        np.testing.assert_allclose(J.sum(axis=0), 0.0, atol=2 * gamma(k + 2) * 2)
 
 
 def test_softmax_jacobian_formula():
     s = A.softmax(np.array([0.1, 0.7, -0.4]))
     expected = np.array([[s[i] * ((i == j) - s[j]) for j in range(3)] for i in range(3)])
-    np.testing.assert_allclose(A.softmax_jacobian(s), expected, rtol=1e-15)
+    # s_i(𝟙[i=j] − s_j): 2 roundings either side; the diagonal's 1 − s_j does not cancel (s < 1)
+    np.testing.assert_allclose(A.softmax_jacobian(s), expected, rtol=2 * gamma(2))
 
 
 def test_softmax_jacobian_rejects_a_batch():
@@ -329,7 +360,10 @@ def test_property_softmax(z, c):
     assert np.all(lse <= zmax + np.log(z.shape[-1]) + tol * (np.abs(zmax) + 1))
     # invariance to a constant shift (in float64 to keep the rounding of z + c out of it)
     z64 = z.astype(np.float64)
-    np.testing.assert_allclose(A.softmax(z64 + c), A.softmax(z64), rtol=1e-9, atol=1e-12)
+    # as in test_softmax_invariant_to_adding_a_constant: the rounding of z + c, u·|z + c|,
+    # becomes a relative error of each exp (twice in the quotient), plus 2·γ_{4k+6} (k ≤ 8)
+    tol64 = 2 * (2 * gamma(38) + 2 * unit_roundoff() * float(np.abs(z64 + c).max() + np.abs(z64).max()))
+    np.testing.assert_allclose(A.softmax(z64 + c), A.softmax(z64), rtol=tol64, atol=0)
 
 
 @settings(max_examples=40, deadline=None)
@@ -338,6 +372,10 @@ def test_property_softmax_jacobian_rows_sum_to_zero_and_symmetric(k, seed):
     s = A.softmax(np.random.default_rng(seed).normal(scale=3, size=k))
     J = A.softmax_jacobian(s)
     assert J.shape == (k, k)
-    np.testing.assert_allclose(J.sum(axis=1), 0.0, atol=1e-15)
+    # a row sums k entries with Σⱼ|J_ij| ≤ 2 s_i ≤ 2, each ≤ 2 roundings
+    np.testing.assert_allclose(J.sum(axis=1), 0.0, atol=2 * gamma(k + 2) * 2)
     np.testing.assert_array_equal(J, J.T)
-    np.testing.assert_allclose(np.diag(J), s * (1 - s), rtol=1e-9, atol=1e-16)  # s − s² cancels
+    # the library's s − s² cancels where s ≈ 1: ≤ 2 roundings relative to s, i.e. to s(1 − s)
+    # amplified by 1/(1 − s); s(1 − s) here: 2 roundings, no cancellation
+    np.testing.assert_allclose(np.diag(J), s * (1 - s), rtol=0,
+                               atol=2 * gamma(3) * float(np.max(s)))

@@ -23,11 +23,13 @@ image's ``src`` set → the new PNG decoded, timestamps taken in the page) is pr
 p90 (run with ``-s``); only a generous bound is asserted, as the machine is shared. Screenshots go
 to ``test-artifacts/`` (gitignored; the Notebook 7 ones start with ``nb7_``).
 
-When a lesson notebook is missing (not committed yet) the test writes a small notebook that
-imports the widget and shows it, and drives that instead.
+A lesson that lacks the cell that shows its widget (``LR_MARKER``, ``PG_MARKER``), or a widget
+module missing from the package, fails the test: the lessons are what students open.
 
 Needs Debian's Chromium at /usr/bin/chromium and the ``playwright`` Python package (the browser
-that ``playwright install`` downloads is never used); the module is skipped otherwise.
+that ``playwright install`` downloads is never used). Without them every test is skipped, except
+in CI (the environment variable ``CI`` set to anything but ``""``, ``0`` or ``false``), where
+they fail: a CI run must not pass with zero browser tests run.
 
     pytest tests/test_e2e_browser.py -v -s
 """
@@ -35,6 +37,7 @@ that ``playwright install`` downloads is never used); the module is skipped othe
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import secrets
@@ -55,11 +58,27 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"end-to-end browser test needs Chromium at {CHROMIUM}", allow_module_level=True)
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="end-to-end browser test needs the playwright package"
-)
+
+
+def in_ci() -> bool:
+    """True when running in CI (``CI`` set, as GitHub Actions, GitLab and .ci/run do)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _browser_missing() -> str | None:
+    """Why the browser tests cannot run here, or None when Chromium and playwright are there."""
+    if not os.path.exists(CHROMIUM):
+        return f"end-to-end browser test needs Chromium at {CHROMIUM}"
+    if importlib.util.find_spec("playwright") is None:
+        return "end-to-end browser test needs the playwright package (pip install playwright)"
+    return None
+
+
+BROWSER_MISSING = _browser_missing()
+if BROWSER_MISSING is None:
+    from playwright import sync_api
+elif not in_ci():
+    pytest.skip(BROWSER_MISSING, allow_module_level=True)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
@@ -247,35 +266,23 @@ def stop_jupyter(server: JupyterServer) -> None:
 # notebooks
 
 
-def _fallback_notebook(path: Path, cells: list[str]) -> None:
-    """A small notebook of code cells (used when a lesson is not in the repo yet)."""
+def require_lesson(root: Path, lesson: str, marker: str) -> str:
+    """``lesson``, after checking that it exists in ``root`` and has a code cell containing
+    ``marker`` (the cell that shows the widget); fails the test otherwise."""
     import nbformat
 
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
-    nbformat.write(nb, path)
-
-
-def lesson_or_fallback(root: Path, lesson: str, marker: str, cells: list[str]) -> str:
-    """``lesson`` if it exists in ``root`` and has a cell containing ``marker``, else the name of
-    a small notebook made of ``cells`` (the last one shows the widget)."""
     path = root / lesson
-    if path.exists() and marker in path.read_text(encoding="utf-8"):
-        return lesson
-    name = "e2e_" + lesson
-    _fallback_notebook(root / name, cells)
-    return name
+    if not path.exists():
+        pytest.fail(f"lessons/{lesson} is missing", pytrace=False)
+    cells = nbformat.read(path, as_version=4).cells
+    if not any(c.cell_type == "code" and marker in c.source for c in cells):
+        pytest.fail(f"lessons/{lesson} has no code cell containing {marker!r}, the cell that shows "
+                    "the widget this test drives", pytrace=False)
+    return lesson
 
 
 LR_MARKER = "explorer = LRExplorer("
-LR_FALLBACK = [
-    "from backprop_lab.widgets.lr_explorer import LRExplorer",
-    'explorer = LRExplorer(surface="quadratic_1d", lr=0.19, steps=40)\nexplorer',
-]
 PG_MARKER = "Playground()"
-PG_FALLBACK = ["from backprop_lab.widgets.playground import Playground", "Playground()"]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -351,6 +358,11 @@ def _local_only(route: sync_api.Route, blocked: list[str]) -> None:
 
 @pytest.fixture(scope="module", autouse=True)
 def _artifacts() -> None:
+    """Fails every test in CI when the browser is missing (runs before the servers start)."""
+    if BROWSER_MISSING is not None:
+        pytest.fail(f"{BROWSER_MISSING}; CI is set, so the browser tests must run "
+                    "(.ci/run installs Debian's chromium and the [test] extra's playwright)",
+                    pytrace=False)
     ARTIFACTS.mkdir(exist_ok=True)
 
 
@@ -536,18 +548,15 @@ def img_digest(img: sync_api.Locator) -> str:
 
 
 def _needs_module(name: str) -> None:
-    """Skip when a widget module is not in the package yet (written by another developer)."""
-    import importlib.util
-
+    """Fail when a widget module is missing from the package."""
     if importlib.util.find_spec(name) is None:
-        pytest.skip(f"{name} is not in the package yet")
+        pytest.fail(f"the widget module {name} is missing from the package", pytrace=False)
 
 
-def open_and_run(page: sync_api.Page, server: JupyterServer, lesson: str, marker: str,
-                 fallback: list[str]) -> str:
-    """Open ``lesson`` (or its fallback) in ``server``'s front end, Run All Cells from the menu and
-    check that no cell raised. Returns the notebook's name."""
-    name = lesson_or_fallback(server.root, lesson, marker, fallback)
+def open_and_run(page: sync_api.Page, server: JupyterServer, lesson: str, marker: str) -> str:
+    """Open ``lesson`` in ``server``'s front end, Run All Cells from the menu and check that no
+    cell raised. Returns the notebook's name."""
+    name = require_lesson(server.root, lesson, marker)
     open_notebook(page, server, name)
     seconds = run_all_cells(page)
     print(f"\n{server.frontend.title}, {name}: Run All Cells took {seconds:.1f} s")
@@ -627,13 +636,13 @@ def drag_handle(page: sync_api.Page, handle: sync_api.Locator, dx: float) -> Non
 
 def test_lr_explorer_slider_in_jupyterlab(lab: JupyterServer, page: sync_api.Page) -> None:
     _needs_module("backprop_lab.widgets.lr_explorer")
-    open_and_run(page, lab, "03_gradient_descent.ipynb", LR_MARKER, LR_FALLBACK)
+    open_and_run(page, lab, "03_gradient_descent.ipynb", LR_MARKER)
     check_lr_arrow_keys(page, LRView.find(page))
 
 
 def test_playground_step_in_jupyterlab(lab: JupyterServer, page: sync_api.Page) -> None:
     _needs_module("backprop_lab.widgets.playground")
-    open_and_run(page, lab, "06_mlp_from_scratch.ipynb", PG_MARKER, PG_FALLBACK)
+    open_and_run(page, lab, "06_mlp_from_scratch.ipynb", PG_MARKER)
 
     cell = widget_cell(page, PG_MARKER)
     cell.scroll_into_view_if_needed()
@@ -685,7 +694,7 @@ def test_lr_explorer_slider_in_notebook7(nb7: JupyterServer, page: sync_api.Page
     JupyterLab test (expected to fail while Notebook 7 takes ArrowRight: see NB7_ARROW_KEY_PROBLEM)."""
     _needs_module("backprop_lab.widgets.lr_explorer")
     t = time.monotonic()
-    open_and_run(page, nb7, "03_gradient_descent.ipynb", LR_MARKER, LR_FALLBACK)
+    open_and_run(page, nb7, "03_gradient_descent.ipynb", LR_MARKER)
     app = page.evaluate("() => [window.jupyterapp.name, window.jupyterapp.version]")
     assert app[0] == "Jupyter Notebook" and app[1].startswith("7."), f"not Notebook 7: {app}"
     view = LRView.find(page)

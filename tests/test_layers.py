@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pytest
+from _tolerance import assert_within, envelope, gamma, matmul_bound, two_ways
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -149,18 +150,23 @@ def test_linear_forward_backward_match_column_vector_math():
     lin.b[:] = rng.normal(size=3)
     A = rng.normal(size=(6, 4))
     Z = lin.forward(A)
+    # tolerances: both sides are the same sums in other orders (batch BLAS vs per sample), so
+    # they differ by at most 2·γ_k·Σ|terms| (k terms; _tolerance.matmul_bound), not relatively:
+    # a sum can cancel
+    z_bound = matmul_bound(A, lin.W.T, extra_ops=1) + 2 * gamma(5) * np.abs(lin.b)  # 4 terms + b
     for i in range(6):
         a = A[i].reshape(4, 1)  # column vector
         z = lin.W @ a + lin.b.reshape(3, 1)
-        np.testing.assert_allclose(Z[i], z[:, 0], rtol=1e-14, atol=1e-15)
+        assert_within(Z[i], z[:, 0], z_bound[i], f"z of sample {i}")
     Delta = rng.normal(size=(6, 3))
     dA = lin.backward(Delta)
     dW = sum(Delta[i].reshape(3, 1) @ A[i].reshape(1, 4) for i in range(6))
     db = sum(Delta[i] for i in range(6))
-    np.testing.assert_allclose(lin.dW, dW, rtol=1e-13)
-    np.testing.assert_allclose(lin.db, db, rtol=1e-13)
+    assert_within(lin.dW, dW, matmul_bound(Delta.T, A), "dW")  # 6 terms each
+    assert_within(lin.db, db, matmul_bound(np.ones((1, 6)), Delta)[0], "db")
+    dA_bound = matmul_bound(Delta, lin.W)
     for i in range(6):  # ∂L/∂a = Wᵀ δ
-        np.testing.assert_allclose(dA[i], (lin.W.T @ Delta[i].reshape(3, 1))[:, 0], rtol=1e-13)
+        assert_within(dA[i], (lin.W.T @ Delta[i].reshape(3, 1))[:, 0], dA_bound[i], f"dA {i}")
 
 
 def test_linear_seeded_init_is_reproducible():
@@ -189,10 +195,12 @@ def test_activation_layers_forward_formulas():
     Z = np.random.default_rng(2).normal(size=(4, 5)) * 3
     np.testing.assert_array_equal(ReLU().forward(Z), np.where(Z > 0, Z, 0.0))
     np.testing.assert_allclose(LeakyReLU(0.2).forward(Z), np.where(Z > 0, Z, 0.2 * Z))
-    np.testing.assert_allclose(Sigmoid().forward(Z), 1 / (1 + np.exp(-Z)), rtol=1e-14)
+    # σ: ≤ 6 roundings either side (exp counted as 4), no cancellation
+    np.testing.assert_allclose(Sigmoid().forward(Z), 1 / (1 + np.exp(-Z)), rtol=2 * gamma(6))
     np.testing.assert_allclose(Tanh().forward(Z), np.tanh(Z))
     e = np.exp(Z)
-    np.testing.assert_allclose(Softmax().forward(Z), e / e.sum(1, keepdims=True), rtol=1e-13)
+    # softmax of 5 positive terms: ≤ 4·5 + 6 roundings, no cancellation
+    np.testing.assert_allclose(Softmax().forward(Z), e / e.sum(1, keepdims=True), rtol=2 * gamma(26))
 
 
 def test_leaky_relu_alpha_validation():
@@ -223,7 +231,7 @@ def test_dropout_keeps_about_one_minus_p_and_scales(p):
     n = X.size
     # binomial: the kept fraction is within 5 standard deviations of 1 − p
     assert abs(kept.mean() - (1 - p)) < 5 * np.sqrt(p * (1 - p) / n)
-    np.testing.assert_allclose(out[kept], 1 / (1 - p), rtol=1e-15)
+    np.testing.assert_allclose(out[kept], 1 / (1 - p), rtol=2 * gamma(3))  # 1·1/(1 − p): ≤ 3 roundings
     # backward uses the same mask
     np.testing.assert_array_equal(d.backward(np.ones_like(X)), out)
 
@@ -280,9 +288,15 @@ def test_batchnorm_train_output_is_standardised():
     bn = BatchNorm(3)
     Y = bn.forward(X)
     var = X.var(axis=0)
-    np.testing.assert_allclose(Y.mean(axis=0), 0.0, atol=1e-13)
-    # (X − μ)/√(σ² + ε) has variance σ²/(σ² + ε), slightly below 1
-    np.testing.assert_allclose(Y.var(axis=0), var / (var + 1e-5), rtol=1e-12)
+    # rounding bounds: each Y entry is ≤ n = 3m + 6 roundings from X, and X − μ cancels, so it is
+    # off by ≤ γₙ·(|X| + |μ|)/σ absolute; the mean of m of them adds γ_m relative to Σ|Y|
+    m, n = len(X), 3 * len(X) + 6
+    err_Y = 2 * gamma(n) * (np.abs(X) + np.abs(X.mean(axis=0))) / np.sqrt(var + 1e-5)
+    np.testing.assert_allclose(Y.mean(axis=0), 0.0, atol=float(err_Y.max() + 2 * gamma(m) * np.abs(Y).max()))
+    # (X − μ)/√(σ² + ε) has variance σ²/(σ² + ε), slightly below 1; its variance: 2·|Y|·err_Y
+    # per squared entry, + 3m roundings of the variance itself
+    np.testing.assert_allclose(Y.var(axis=0), var / (var + 1e-5),
+                               rtol=float(2 * (np.abs(Y) * err_Y).max() + 2 * gamma(3 * m + n)))
     np.testing.assert_allclose(Y.var(axis=0), 1.0, rtol=1e-2)
 
 
@@ -294,7 +308,11 @@ def test_batchnorm_gamma_beta_applied():
     bn.beta[:] = [1.0, -3.0]
     Y = bn.forward(X)
     X_hat = (X - X.mean(0)) / np.sqrt(X.var(0) + 1e-5)
-    np.testing.assert_allclose(Y, X_hat * [2.0, 0.5] + [1.0, -3.0], rtol=1e-13)
+    # X − μ cancels: ≤ 2·γ₃₆ (3m + 6 roundings, m = 10) absolute relative to (|X| + |μ|)/σ,
+    # scaled by |γ|; then 2 more roundings relative to |Y|
+    err = 2 * gamma(36) * (np.abs(X) + np.abs(X.mean(0))) / np.sqrt(X.var(0) + 1e-5) * [2.0, 0.5]
+    np.testing.assert_allclose(Y, X_hat * [2.0, 0.5] + [1.0, -3.0], rtol=2 * gamma(2),
+                               atol=float(err.max()))
 
 
 def test_batchnorm_running_stats_momentum_rule():
@@ -307,12 +325,20 @@ def test_batchnorm_running_stats_momentum_rule():
         bn.forward(X)
         r_mean = (1 - mom) * r_mean + mom * X.mean(axis=0)
         r_var = (1 - mom) * r_var + mom * X.var(axis=0, ddof=1)  # unbiased, as PyTorch
-        np.testing.assert_allclose(bn.running_mean, r_mean, rtol=1e-13)
-        np.testing.assert_allclose(bn.running_var, r_var, rtol=1e-13)
+        # per step ≤ 3m + 6 = 30 roundings (mean/variance of 8 positive-mean rows, the update),
+        # shrunk by 1 − mom < 1 afterwards: after 4 steps ≤ 4 × 2·γ₃₀ relative
+        stats_tol = 4 * 2 * gamma(30)
+        np.testing.assert_allclose(bn.running_mean, r_mean, rtol=stats_tol)
+        np.testing.assert_allclose(bn.running_var, r_var, rtol=stats_tol)
     bn.eval()
     X = rng.normal(size=(5, 3))
-    np.testing.assert_allclose(bn.forward(X), (X - r_mean) / np.sqrt(r_var + 1e-5), rtol=1e-13)
-    np.testing.assert_allclose(bn.running_mean, r_mean, rtol=1e-13)  # unchanged in eval
+    # X − r_mean cancels: error ≤ (2·γ₄·|X| + (stats_tol + 2·γ₄)·|r_mean|)/σ absolute, + the
+    # running variance's stats_tol/2 relative
+    sd = np.sqrt(r_var + 1e-5)
+    err = (2 * gamma(4) * np.abs(X) + (stats_tol + 2 * gamma(4)) * np.abs(r_mean)) / sd
+    np.testing.assert_allclose(bn.forward(X), (X - r_mean) / sd, rtol=stats_tol / 2 + 2 * gamma(4),
+                               atol=float(err.max()))
+    np.testing.assert_allclose(bn.running_mean, r_mean, rtol=stats_tol)  # unchanged in eval
 
 
 def test_batchnorm_train_batch_of_one_is_refused_but_eval_accepts_it():
@@ -348,18 +374,41 @@ def _compare_with_torch(bn, X, G):
     Xt = torch.tensor(X, requires_grad=True)
     Yt = tbn(Xt)
     (Yt * torch.from_numpy(G)).sum().backward()
+
+    # tolerances (tests/_tolerance.py): a forward and backward pass over a batch of m rows is
+    # at most 6m + 16 roundings per output (mean, variance and the backward's two column sums of
+    # m terms each, plus ~16 elementwise operations), so torch's result is ours with inputs off
+    # by that many u; envelope() measures what that does to each output. dX is a difference of
+    # terms of size |G|·γ/σ that can cancel to almost nothing (m = 2), and its own roundings are
+    # relative to those terms (which perturbing the inputs does not show): its bound is also at
+    # least 2·γ_n × the sum of the terms' magnitudes.
+    def outputs(X, G, gamma, beta, running_mean, running_var):
+        b = BatchNorm(bn.n, momentum=bn.momentum, eps=bn.eps)
+        b.gamma[:], b.beta[:] = gamma, beta
+        b.running_mean[:], b.running_var[:] = running_mean, running_var
+        if not bn.training:
+            b.eval()
+        Y = b.forward(X)
+        return Y, b.backward(G), b.dgamma, b.dbeta, b.running_mean, b.running_var
+
+    m, n_ops = X.shape[0], 6 * X.shape[0] + 16
+    tols = envelope(outputs, [X, G, bn.gamma, bn.beta, bn.running_mean, bn.running_var], n_ops)
+    var = X.var(axis=0) if bn.training else bn.running_var
+    inv_std, dX_hat = 1 / np.sqrt(var + bn.eps), np.abs(G * bn.gamma)
+    if bn.training:  # dX = (1/σ)(dX̂ − mean(dX̂) − X̂·mean(dX̂·X̂))
+        X_hat = np.abs(X - X.mean(axis=0)) * inv_std
+        terms = inv_std / m * (m * dX_hat + dX_hat.sum(axis=0) + X_hat * (dX_hat * X_hat).sum(axis=0))
+    else:
+        terms = inv_std * dX_hat
+    tols[1] = np.maximum(tols[1], two_ways(n_ops) * terms)
     Y = bn.forward(X)
     dX = bn.backward(G)
-    # dX is a difference of terms of size |G|·γ/σ that can cancel to almost nothing (m = 2):
-    # rounding is relative to those terms, not to dX
-    var = X.var(axis=0) if bn.training else bn.running_var
-    terms = np.abs(G).max() * np.abs(bn.gamma).max() / np.sqrt(var.min() + bn.eps)
-    np.testing.assert_allclose(Y, Yt.detach().numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(dX, Xt.grad.numpy(), rtol=1e-9, atol=1e-13 * terms)
-    np.testing.assert_allclose(bn.dgamma, tbn.weight.grad.numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(bn.dbeta, tbn.bias.grad.numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(bn.running_mean, tbn.running_mean.numpy(), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(bn.running_var, tbn.running_var.numpy(), rtol=1e-12)
+    theirs = [Yt.detach().numpy(), Xt.grad.numpy(), tbn.weight.grad.numpy(),
+              tbn.bias.grad.numpy(), tbn.running_mean.numpy(), tbn.running_var.numpy()]
+    ours = [Y, dX, bn.dgamma, bn.dbeta, bn.running_mean, bn.running_var]
+    names = ["Y", "dX", "dgamma", "dbeta", "running_mean", "running_var"]
+    for a, b, tol, name in zip(ours, theirs, tols, names, strict=True):
+        assert_within(a, b, tol, name)
 
 
 @pytest.mark.torch

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _tolerance import assert_within, gamma, matmul_bound
 
 from backprop_lab.activations import softmax, softmax_jacobian
 from backprop_lab.layers import Linear, ReLU, Sigmoid, Softmax, Tanh
@@ -56,16 +57,19 @@ def test_batch_rows_equal_column_vector_formula(seed):
     lin.b[...] = rng.standard_normal(4)
     A_prev = rng.standard_normal((5, 3))
     Z = lin.forward(A_prev)
+    # the same 3-term sums + b in other orders: ≤ 2·γ₄·(|W||a| + |b|) apart (tests/_tolerance.py)
+    bound = matmul_bound(A_prev, lin.W.T, extra_ops=1) + 2 * gamma(4) * np.abs(lin.b)
     for k in range(5):
         z_k = lin.W @ A_prev[k].reshape(3, 1) + lin.b.reshape(4, 1)  # z = W a + b, columns
-        np.testing.assert_allclose(Z[k], z_k.ravel(), rtol=0, atol=1e-12)
+        assert_within(Z[k], z_k.ravel(), bound[k], f"row {k}")
 
 
 @pytest.mark.parametrize("layer,g", [(Sigmoid(), lambda z: 1 / (1 + np.exp(-z))),
                                      (Tanh(), np.tanh), (ReLU(), lambda z: np.maximum(z, 0))])
 def test_activation_layers_equal_their_formulas(layer, g):
     Z = np.random.default_rng(3).standard_normal((4, 6)) * 3
-    np.testing.assert_allclose(layer.forward(Z), g(Z), rtol=0, atol=1e-12)
+    # each side ≤ 4 roundings (exp or tanh within an ulp, +, ÷), any stable rearrangement: ≤ 2·γ₅
+    np.testing.assert_allclose(layer.forward(Z), g(Z), rtol=2 * gamma(5), atol=0)
 
 
 def test_softmax_jacobian_by_hand_and_by_finite_differences():
@@ -74,5 +78,8 @@ def test_softmax_jacobian_by_hand_and_by_finite_differences():
     J = np.diag(s) - np.outer(s, s)
     h = 1e-5
     J_num = np.stack([(softmax(z + h * e) - softmax(z - h * e)) / (2 * h) for e in np.eye(3)], 1)
-    np.testing.assert_allclose(J, J_num, rtol=0, atol=1e-9)
-    np.testing.assert_allclose(softmax_jacobian(s), J, rtol=0, atol=1e-15)
+    # central differences: truncation h²/6·max|∂³s| (≤ 1 for softmax) plus rounding of the
+    # difference quotient, ≤ 2·γ₄·max|s|/h (s ≤ 1)
+    np.testing.assert_allclose(J, J_num, rtol=0, atol=h**2 / 6 + 2 * gamma(4) / h)
+    # diag(s) − s sᵀ: ≤ 2 roundings per entry each side, entries ≤ 1
+    np.testing.assert_allclose(softmax_jacobian(s), J, rtol=0, atol=2 * gamma(2))

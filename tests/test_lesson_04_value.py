@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from _tolerance import gamma
 
 from backprop_lab import autograd as ag
 
@@ -72,7 +73,9 @@ def test_reused_values_add_their_contributions(LessonValue):
     y = x * x + x + x.tanh() * x
     y.backward()
     t = math.tanh(1.5)
-    assert x.grad == pytest.approx(2 * 1.5 + 1 + (1 - t * t) * 1.5 + t, rel=1e-14)
+    # 4 contributions of ≤ 4 roundings each (tanh counted as 4) summed in another order,
+    # all positive here: ≤ 2·γ₈ relative
+    assert x.grad == pytest.approx(2 * 1.5 + 1 + (1 - t * t) * 1.5 + t, rel=2 * gamma(8))
 
 
 # ------------------------------------------------------------------------------------------------

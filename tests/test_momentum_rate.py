@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from _tolerance import assert_within, gamma
 
 from backprop_lab.optim import SGD, Momentum
 from backprop_lab.surfaces import quadratic, run_optimizer
@@ -56,7 +57,18 @@ def test_momentum_is_goh_recursion():
     traj = run_optimizer(surface, lambda p: Momentum(p, lr=alpha, beta=beta), steps=50)
     w = np.array(surface.start, dtype=np.float64)
     z = np.zeros(2)
+    # tolerance from error analysis: one step of either computation is ≤ 6 roundings per entry
+    # (∇f = Hw: 2 terms; z: 2; w: 2), so the two differ by ≤ 2·γ₆·S per step, S the size of the
+    # terms (max |z|, |Hw|, |w| along the path). A difference e enters the next steps through
+    # the linear iteration (z, w) ← M (z, w), M = [[βI, H], [−αβI, I − αH]], so after k steps
+    # the accumulated difference is ≤ 2·γ₆·S·Σ_{j<k} ‖Mʲ‖∞.
+    H = surface.hessian(w)
+    M = np.block([[beta * np.eye(2), H], [-alpha * beta * np.eye(2), np.eye(2) - alpha * H]])
+    S = max(np.abs(traj.path).max(), (np.abs(H) @ np.abs(traj.path.T)).max() / (1 - beta))
+    growth, Mj = 0.0, np.eye(4)
     for k in range(1, 51):
+        growth += np.abs(Mj).sum(axis=1).max()
+        Mj = Mj @ M
         z = beta * z + surface.grad(w)
         w = w - alpha * z
-        np.testing.assert_allclose(traj.path[k], w, rtol=1e-12, atol=1e-14)
+        assert_within(traj.path[k], w, 2 * gamma(6) * S * growth, f"step {k}")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _tolerance import gamma
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -44,6 +45,11 @@ from backprop_lab.parameter import Parameter, Point
 
 C = np.array([2.0, 1.0, 0.5])
 W0 = [1.0, -2.0, 3.0]
+# Tolerance of the by-hand values, from error analysis (tests/_tolerance.py): each expected
+# value is at most 3 steps of ≤ 12 roundings on either side (the update's operations, a square
+# root, each decimal literal rounded once), and a step's subtraction cancels at worst by
+# Σ|terms|/|result| ≤ 15 (0.46 − 0.398 = 0.062 in test_momentum_by_hand) → 2·γ₃₆·15 ≈ 1.2e-13.
+BY_HAND = 2 * gamma(36) * 15
 
 
 def trajectory(make: Callable[[list[Parameter]], Optimizer], n_steps: int) -> list[np.ndarray]:
@@ -61,21 +67,21 @@ def trajectory(make: Callable[[list[Parameter]], Optimizer], n_steps: int) -> li
 def test_sgd_by_hand() -> None:
     # w ← w − η·g, η = 0.1: each coordinate is multiplied by (1 − 0.1·cᵢ) = [0.8, 0.9, 0.95].
     w1, w2, w3 = trajectory(lambda ps: SGD(ps, lr=0.1), 3)
-    np.testing.assert_allclose(w1, [1 - 0.1 * 2, -2 - 0.1 * -2, 3 - 0.1 * 1.5], rtol=1e-14)
+    np.testing.assert_allclose(w1, [1 - 0.1 * 2, -2 - 0.1 * -2, 3 - 0.1 * 1.5], rtol=BY_HAND)
     # g1 = c ⊙ w1 = [1.6, −1.8, 1.425]
     np.testing.assert_allclose(w2, [0.8 - 0.1 * 1.6, -1.8 - 0.1 * -1.8, 2.85 - 0.1 * 1.425])
-    np.testing.assert_allclose(w3, [0.8**3, -2 * 0.9**3, 3 * 0.95**3], rtol=1e-14)
+    np.testing.assert_allclose(w3, [0.8**3, -2 * 0.9**3, 3 * 0.95**3], rtol=BY_HAND)
 
 
 def test_momentum_by_hand() -> None:
     # v ← μ·v + g, w ← w − η·v with μ = 0.9, η = 0.1 and v0 = 0 (so v1 = g0, as torch does).
     w1, w2, w3 = trajectory(lambda ps: Momentum(ps, lr=0.1, beta=0.9), 3)
     # v1 = [2, −2, 1.5]
-    np.testing.assert_allclose(w1, [1 - 0.2, -2 + 0.2, 3 - 0.15], rtol=1e-14)
+    np.testing.assert_allclose(w1, [1 - 0.2, -2 + 0.2, 3 - 0.15], rtol=BY_HAND)
     # g1 = [1.6, −1.8, 1.425]; v2 = 0.9·v1 + g1 = [3.4, −3.6, 2.775]
-    np.testing.assert_allclose(w2, [0.8 - 0.34, -1.8 + 0.36, 2.85 - 0.2775], rtol=1e-14)
+    np.testing.assert_allclose(w2, [0.8 - 0.34, -1.8 + 0.36, 2.85 - 0.2775], rtol=BY_HAND)
     # g2 = [0.92, −1.44, 1.28625]; v3 = 0.9·v2 + g2 = [3.98, −4.68, 3.78375]
-    np.testing.assert_allclose(w3, [0.46 - 0.398, -1.44 + 0.468, 2.5725 - 0.378375], rtol=1e-13)
+    np.testing.assert_allclose(w3, [0.46 - 0.398, -1.44 + 0.468, 2.5725 - 0.378375], rtol=BY_HAND)
 
 
 def test_sgd_momentum_is_momentum() -> None:
@@ -88,10 +94,10 @@ def test_nesterov_by_hand() -> None:
     # v ← μ·v + g, w ← w − η·(g + μ·v) with μ = 0.9, η = 0.1.
     w1, w2 = trajectory(lambda ps: Nesterov(ps, lr=0.1, beta=0.9), 2)
     # v1 = g0 = [2, −2, 1.5]; g0 + 0.9·v1 = 1.9·g0 = [3.8, −3.8, 2.85]
-    np.testing.assert_allclose(w1, [1 - 0.38, -2 + 0.38, 3 - 0.285], rtol=1e-14)
+    np.testing.assert_allclose(w1, [1 - 0.38, -2 + 0.38, 3 - 0.285], rtol=BY_HAND)
     # g1 = [1.24, −1.62, 1.3575]; v2 = 0.9·v1 + g1 = [3.04, −3.42, 2.7075]
     # g1 + 0.9·v2 = [3.976, −4.698, 3.79425]
-    np.testing.assert_allclose(w2, [0.62 - 0.3976, -1.62 + 0.4698, 2.715 - 0.379425], rtol=1e-13)
+    np.testing.assert_allclose(w2, [0.62 - 0.3976, -1.62 + 0.4698, 2.715 - 0.379425], rtol=BY_HAND)
     c = trajectory(lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True), 2)
     np.testing.assert_array_equal(c, [w1, w2])
 
@@ -100,14 +106,17 @@ def test_adagrad_by_hand() -> None:
     # G ← G + g², w ← w − η·g/(√G + ε), η = 0.1, ε = 1e-10 (its effect here is < 1e-10).
     w1, w2 = trajectory(lambda ps: Adagrad(ps, lr=0.1), 2)
     # G1 = g0² = [4, 4, 2.25], √G1 = |g0|: the first step is η·sign(g0).
-    np.testing.assert_allclose(w1, [1 - 0.1, -2 + 0.1, 3 - 0.1], rtol=1e-10)
+    # ε is left out of the arithmetic: it changes a step of size 0.1 by the factor ε/√G ≤ 1e-10/1.5,
+    # i.e. |w| ≥ 0.9 by ≤ 0.1·1e-10/1.5/0.9 ≈ 7e-12 relative per step, on top of BY_HAND
+    eps_effect = 0.1 * 1e-10 / 1.5 / 0.9
+    np.testing.assert_allclose(w1, [1 - 0.1, -2 + 0.1, 3 - 0.1], rtol=BY_HAND + eps_effect)
     # g1 = [1.8, −1.9, 1.45]; G2 = G1 + g1² = [7.24, 7.61, 4.3525]
     expected = [
         0.9 - 0.1 * 1.8 / math.sqrt(7.24),
         -1.9 + 0.1 * 1.9 / math.sqrt(7.61),
         2.9 - 0.1 * 1.45 / math.sqrt(4.3525),
     ]
-    np.testing.assert_allclose(w2, expected, rtol=1e-10)
+    np.testing.assert_allclose(w2, expected, rtol=BY_HAND + 2 * eps_effect)
 
 
 def test_rmsprop_by_hand() -> None:
@@ -116,7 +125,7 @@ def test_rmsprop_by_hand() -> None:
     w1, w2 = trajectory(lambda ps: RMSprop(ps, lr=0.01, alpha=0.99, eps=1e-14), 2)
     # s1 = 0.01·g0² = [0.04, 0.04, 0.0225], √s1 = [0.2, 0.2, 0.15]
     np.testing.assert_allclose(
-        w1, [1 - 0.01 * 2 / 0.2, -2 + 0.01 * 2 / 0.2, 3 - 0.01 * 1.5 / 0.15], rtol=1e-12
+        w1, [1 - 0.01 * 2 / 0.2, -2 + 0.01 * 2 / 0.2, 3 - 0.01 * 1.5 / 0.15], rtol=BY_HAND
     )
     # g1 = [1.8, −1.9, 1.45]; s2 = 0.99·s1 + 0.01·g1² = [0.0396 + 0.0324, 0.0396 + 0.0361,
     # 0.022275 + 0.021025] = [0.072, 0.0757, 0.0433]
@@ -125,7 +134,7 @@ def test_rmsprop_by_hand() -> None:
         -1.9 + 0.01 * 1.9 / math.sqrt(0.0757),
         2.9 - 0.01 * 1.45 / math.sqrt(0.0433),
     ]
-    np.testing.assert_allclose(w2, expected, rtol=1e-12)
+    np.testing.assert_allclose(w2, expected, rtol=BY_HAND)
 
 
 def test_adadelta_by_hand() -> None:
@@ -141,13 +150,13 @@ def test_adadelta_by_hand() -> None:
             -math.sqrt(eps) / math.sqrt(0.225 + eps) * 1.5,
         ]
     )
-    np.testing.assert_allclose(w1, np.array(W0) + dw1, rtol=1e-12)
+    np.testing.assert_allclose(w1, np.array(W0) + dw1, rtol=BY_HAND)
     # step 2: g1 = c ⊙ w1, s2 = 0.9·s1 + 0.1·g1², u1 = 0.1·Δw1²
     g1 = C * (np.array(W0) + dw1)
     s2 = 0.9 * np.array([0.4, 0.4, 0.225]) + 0.1 * g1**2
     u1 = 0.1 * dw1**2
     dw2 = -np.sqrt(u1 + eps) / np.sqrt(s2 + eps) * g1
-    np.testing.assert_allclose(w2, np.array(W0) + dw1 + dw2, rtol=1e-12)
+    np.testing.assert_allclose(w2, np.array(W0) + dw1 + dw2, rtol=BY_HAND)
 
 
 def test_adam_by_hand() -> None:
@@ -155,7 +164,7 @@ def test_adam_by_hand() -> None:
     # w ← w − η·m̂/(√v̂ + ε), η = 0.1, β = (0.9, 0.999); ε = 1e-14 (left out of the arithmetic).
     w1, w2 = trajectory(lambda ps: Adam(ps, lr=0.1, eps=1e-14), 2)
     # t = 1: m1 = 0.1·g0, v1 = 0.001·g0², so m̂ = g0, v̂ = g0²: the step is η·sign(g0).
-    np.testing.assert_allclose(w1, [1 - 0.1, -2 + 0.1, 3 - 0.1], rtol=1e-12)
+    np.testing.assert_allclose(w1, [1 - 0.1, -2 + 0.1, 3 - 0.1], rtol=BY_HAND)
     # t = 2: g1 = [1.8, −1.9, 1.45]
     m2 = np.array([0.9 * 0.2 + 0.1 * 1.8, 0.9 * -0.2 + 0.1 * -1.9, 0.9 * 0.15 + 0.1 * 1.45])
     v2 = np.array(
@@ -190,17 +199,17 @@ def test_adam_by_hand() -> None:
 )
 def test_eps_placement(make: Callable[[list[Parameter]], Optimizer], expected_w1: list) -> None:
     (w1,) = trajectory(make, 1)
-    np.testing.assert_allclose(w1, expected_w1, rtol=1e-12)
+    np.testing.assert_allclose(w1, expected_w1, rtol=BY_HAND)
 
 
 def test_weight_decay_is_coupled_l2() -> None:
     # g = c ⊙ w + λ·w with λ = 0.1: g0 = [2.1, −2.2, 1.8]; SGD η = 0.1.
     (w1,) = trajectory(lambda ps: SGD(ps, lr=0.1, weight_decay=0.1), 1)
-    np.testing.assert_allclose(w1, [1 - 0.21, -2 + 0.22, 3 - 0.18], rtol=1e-14)
+    np.testing.assert_allclose(w1, [1 - 0.21, -2 + 0.22, 3 - 0.18], rtol=BY_HAND)
     # Coupled: Adam normalises the decay term too, so its first step is still η·sign(g0)
     # (decoupled AdamW would move a further η·λ·w).
     (w1,) = trajectory(lambda ps: Adam(ps, lr=0.1, eps=1e-14, weight_decay=0.1), 1)
-    np.testing.assert_allclose(w1, [0.9, -1.9, 2.9], rtol=1e-12)
+    np.testing.assert_allclose(w1, [0.9, -1.9, 2.9], rtol=BY_HAND)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,18 +276,79 @@ TORCH_CASES = {
 }
 
 
+# Tolerance of the comparison with torch, from error analysis (no reductions in the updates, so
+# no summation order is involved):
+# * one step: each implementation computes each element's update in at most OPS_PER_STEP
+#   correctly rounded operations (Adadelta with weight decay: 13, incl. two square roots; torch
+#   may fuse a multiply-add), so from the same inputs the two steps differ by at most
+#   2·OPS_PER_STEP·u relative (u = 2⁻⁵³, first order).
+# * 60 steps: how such differences propagate is a property of the trajectory, not of either
+#   code. It is measured by re-running our optimizer with each gradient perturbed by
+#   ±2·OPS_PER_STEP·u (relative, random signs): first-order error propagation is linear in the
+#   perturbation, so this is the size of the difference to expect; max over 3 draws, ×10 because
+#   a random draw need not be the worst case. Where perturbations do not grow, the floor
+#   (k + 1)·2·OPS_PER_STEP·u·max|w| (linear accumulation over k + 1 steps) applies.
+#   Adadelta without weight decay is the case that needs this: as its gradient vanishes, its step
+#   √(u + ε)/√(s + ε)·g keeps its size while s decays, the iteration becomes unstable around the
+#   minimum, and perturbations grow ×1.9 per step from step ~35 on (~1e6·u by step 60; torch and
+#   we differ by ~1e7·u there, within the measured envelope ×10 = ~3e8·u).
+OPS_PER_STEP = 16
+PERTURBATION = 2 * OPS_PER_STEP * np.finfo(np.float64).eps / 2
+SAFETY = 10.0
+
+
+def _torch_case_problem() -> tuple[Owner, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(42)
+    owner = Owner(rng)
+    n = owner.W.size + owner.b.size
+    Q = rng.normal(size=(n, n))
+    return owner, Q @ Q.T / n + 0.5 * np.eye(n), rng.normal(size=n)
+
+
+def _run_ours(make, weight_decay: float, rel_noise: float, seed: int, steps: int = 60):
+    """Our trajectory (steps, n) and final state, each gradient × (1 + rel_noise·U(−1, 1))."""
+    owner, A, c = _torch_case_problem()
+    opt = make(owner.parameters(), weight_decay)
+    noise = np.random.default_rng(seed)
+    xs = []
+    for _ in range(steps):
+        g = objective_grad(np.concatenate([owner.W.ravel(), owner.b]), A, c)
+        g = g * (1.0 + rel_noise * noise.uniform(-1.0, 1.0, size=g.shape))
+        owner.dW[...] = g[: owner.W.size].reshape(owner.W.shape)
+        owner.db[...] = g[owner.W.size :]
+        opt.step()
+        xs.append(np.concatenate([owner.W.ravel(), owner.b]))
+    return np.array(xs), [{k: v.copy() for k, v in state.items()} for state in opt.state]
+
+
+def torch_tolerances(make, weight_decay: float) -> tuple[np.ndarray, list[dict[str, float]]]:
+    """Per-step absolute tolerance of the parameters (60,) and per-state-array tolerances, as
+    derived above."""
+    base, base_state = _run_ours(make, weight_decay, 0.0, seed=0)
+    dev = np.zeros(len(base))
+    state_dev = [dict.fromkeys(state, 0.0) for state in base_state]
+    for seed in range(3):
+        xs, states = _run_ours(make, weight_decay, PERTURBATION, seed)
+        dev = np.maximum(dev, np.abs(xs - base).max(axis=1))
+        for d, state, state0 in zip(state_dev, states, base_state, strict=True):
+            for k in d:
+                d[k] = max(d[k], float(np.abs(state[k] - state0[k]).max()))
+    steps = np.arange(1, len(base) + 1)
+    floor = steps * PERTURBATION * np.abs(base).max(axis=1)
+    atol = SAFETY * np.maximum(dev, floor)
+    state_atol = [{k: SAFETY * max(d[k], len(base) * PERTURBATION * float(np.abs(st0[k]).max()))
+                   for k in d} for d, st0 in zip(state_dev, base_state, strict=True)]
+    return atol, state_atol
+
+
 @pytest.mark.torch
 @pytest.mark.parametrize("weight_decay", [0.0, 0.05])
 @pytest.mark.parametrize("name", list(TORCH_CASES))
 def test_matches_torch(name: str, weight_decay: float) -> None:
     torch = pytest.importorskip("torch")
     make, torch_name, torch_kwargs, state_names = TORCH_CASES[name]
-    rng = np.random.default_rng(42)
-    owner = Owner(rng)
-    n = owner.W.size + owner.b.size
-    Q = rng.normal(size=(n, n))
-    A = Q @ Q.T / n + 0.5 * np.eye(n)
-    c = rng.normal(size=n)
+    owner, A, c = _torch_case_problem()
+    atol, state_atol = torch_tolerances(make, weight_decay)
 
     opt = make(owner.parameters(), weight_decay)
     t_params = [torch.tensor(owner.W.copy()), torch.tensor(owner.b.copy())]
@@ -299,15 +369,15 @@ def test_matches_torch(name: str, weight_decay: float) -> None:
 
         for ours, theirs in [(owner.W, t_params[0]), (owner.b, t_params[1])]:
             np.testing.assert_allclose(
-                ours, theirs.numpy(), rtol=1e-10, atol=1e-12, err_msg=f"step {step + 1}"
+                ours, theirs.numpy(), rtol=0, atol=atol[step], err_msg=f"step {step + 1}"
             )
 
     assert opt.t == 60
-    for state, tp in zip(opt.state, t_params, strict=True):
+    for state, tp, tol in zip(opt.state, t_params, state_atol, strict=True):
         assert set(state) == set(state_names)
         for ours_key, torch_key in state_names.items():
             theirs = t_opt.state[tp][torch_key].numpy()
-            np.testing.assert_allclose(state[ours_key], theirs, rtol=1e-10, atol=1e-14)
+            np.testing.assert_allclose(state[ours_key], theirs, rtol=0, atol=tol[ours_key])
 
 
 @pytest.mark.torch
@@ -580,9 +650,11 @@ def test_clip_grad_norm_property(g: np.ndarray, max_norm: float) -> None:
     p = Point(np.zeros_like(g))
     p.dvalue[...] = g
     norm = clip_grad_norm([p.param], max_norm)
-    assert norm == pytest.approx(np.linalg.norm(g), rel=1e-12)
+    # ‖g‖ of ≤ 20 entries: squares, sum, √: ≤ 22 roundings either side, positive terms; the
+    # clipped vector's norm adds the scaling (2) and its own norm (22)
+    assert norm == pytest.approx(np.linalg.norm(g), rel=2 * gamma(22))
     np.testing.assert_allclose(p.dvalue, g * min(1.0, max_norm / norm) if norm else g)
-    assert np.linalg.norm(p.dvalue) <= max_norm * (1 + 1e-12)
+    assert np.linalg.norm(p.dvalue) <= max_norm * (1 + 2 * gamma(46))
 
 
 def test_clip_grad_value() -> None:
@@ -610,7 +682,7 @@ def test_clip_validation(bad: float) -> None:
 def test_step_lr() -> None:
     s = StepLR(0.1, step_size=3, gamma=0.5)
     assert [s(t) for t in range(7)] == pytest.approx(
-        [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025], rel=1e-15
+        [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025], rel=2 * gamma(3)  # 0.1·0.5ᵏ: ≤ 3 roundings
     )
     assert repr(s) == "StepLR(lr0=0.1, step_size=3, gamma=0.5)"
 
@@ -618,7 +690,7 @@ def test_step_lr() -> None:
 def test_exponential_lr() -> None:
     s = ExponentialLR(0.2, gamma=0.9)
     assert s(0) == 0.2
-    assert s(2) == pytest.approx(0.2 * 0.81, rel=1e-15)
+    assert s(2) == pytest.approx(0.2 * 0.81, rel=2 * gamma(3))  # 0.2·0.9² vs 0.2·0.81: ≤ 3 roundings
     assert repr(s) == "ExponentialLR(lr0=0.2, gamma=0.9)"
 
 
