@@ -186,10 +186,10 @@ def cmd_train(args) -> int:
     print(f"optimizer: {opt!r}, schedule: {args.schedule}, batch size {args.batch_size}, "
           f"{_plural(args.epochs, 'epoch')}, seed {args.seed}", flush=True)
     has_val = len(X_va) > 0
-    width = len(str(args.epochs))
+    width = max(2, len(str(args.epochs)))
 
     def report(epoch: int, history) -> None:  # one line as each epoch finishes
-        line = (f"epoch {epoch + 1:{width}d}/{args.epochs}: train loss "
+        line = (f"epoch {epoch + 1:{width}d}: train loss "
                 f"{history.train_loss[epoch]:.4f}, acc {history.train_acc[epoch]:.4f}")
         if has_val:
             line += f"; val loss {history.val_loss[epoch]:.4f}, acc {history.val_acc[epoch]:.4f}"

@@ -10,7 +10,10 @@ Training has **diverged at step t** when, after step t,
 
 ``LOSS_FACTOR = PARAM_LIMIT = 1e6``: far beyond anything a working run reaches (a loss a million
 times its start, a weight of a million on data scaled to unit size), so a run that trips the rule
-cannot recover, while a run that oscillates or spikes for a while is left alone.
+cannot recover, while a run that oscillates or spikes for a while is left alone. The price of so
+loose a rule: a network whose tanh units saturate can sit at a loss ~10⁴ times its start
+without tripping it (its loss grows only linearly in the weights); watch the loss curve. A tighter
+factor such as 1e3 would stop lesson 03's divergent runs before they show their growth factor.
 
     rule = DivergenceRule(first_loss)
     reason = rule.check(loss, params)     # None, or why it diverged (one phrase)
