@@ -251,3 +251,28 @@ def test_the_readme_spirals_example_trains_well(capsys):
     last = out.strip().splitlines()[-1]
     assert re.fullmatch(r"test accuracy: [01]\.\d{4}", last), last
     assert float(last.split()[-1]) >= 0.98
+
+
+def test_ctrl_c_during_training_exits_130_without_a_traceback(monkeypatch, capsys):
+    from backprop_lab import cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "cmd_train", interrupted)
+    assert main(["train", "--dataset", "moons"]) == 130
+    err = capsys.readouterr().err
+    assert err == "backprop-lab: interrupted\n"
+
+
+def test_an_unexpected_library_error_names_its_type_in_one_line(monkeypatch, capsys):
+    from backprop_lab import cli
+
+    def broken(args):
+        raise OSError("disk full\nwhile writing")
+
+    monkeypatch.setattr(cli, "cmd_train", broken)
+    assert main(["train", "--dataset", "moons"]) == 1
+    err = capsys.readouterr().err
+    assert err == ("backprop-lab: error: disk full while writing (OSError; --debug shows the "
+                   "traceback)\n")
