@@ -149,11 +149,28 @@ class Optimizer(ABC):
     default_lr: ClassVar[float]
 
     def __init__(self, params: Iterable[Parameter], lr: float, weight_decay: float = 0.0) -> None:
-        self.lr = _nonneg("lr", lr)
+        self.lr = lr
+        if self.lr == 0.0:
+            from backprop_lab.divergence import warn_zero_lr
+
+            warn_zero_lr(f"{type(self).__name__}: lr = 0, so step() will not change the weights")
         self.weight_decay = _nonneg("weight_decay", weight_decay)
         self.params = _check_params(params)
         self.t = 0
         self.state: list[State] = [self.init_state(p.value) for p in self.params]
+
+    @property
+    def lr(self) -> float:
+        """The learning rate η (a Python float). Checked whenever it is set: a finite number >= 0.
+
+        ``lr = 0`` is accepted (a schedule may end there); the constructor and ``fit`` warn
+        about it, since no step then changes the weights.
+        """
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = _nonneg("lr", value)
 
     def init_state(self, w: np.ndarray) -> State:
         """Fresh state for a parameter ``w`` (arrays of ``w``'s shape and dtype). Default: none."""

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from backprop_lab.divergence import LOSS_FACTOR, PARAM_LIMIT, DivergenceRule
 from backprop_lab.optim import Optimizer, make_optimizer
 from backprop_lab.parameter import Parameter, Point
 
@@ -53,10 +54,11 @@ __all__ = [
 #: the statuses :func:`classify` can return
 STATUSES = ("converged", "converging", "oscillating", "diverged", "stalled")
 
-#: a run stops as "diverged" once a coordinate of the point exceeds this in absolute value
-COORD_LIMIT = 1e6
-#: ... or once the loss exceeds ``LOSS_BLOWUP * (1 + |f(start)|)``
-LOSS_BLOWUP = 1e6
+#: a run stops as "diverged" once a coordinate of the point exceeds this in absolute value ...
+COORD_LIMIT = PARAM_LIMIT
+#: ... or once the loss exceeds ``LOSS_BLOWUP * (1 + |f(start)|)``: the rule of
+#: :mod:`backprop_lab.divergence`, shared with ``fit`` and the playground
+LOSS_BLOWUP = LOSS_FACTOR
 
 # The raw formulas below take x and y as Python floats (fast, for one point) or as NumPy arrays
 # (for contour grids). They use ``x * x`` rather than ``x ** 2``: on a huge Python float ``**``
@@ -543,8 +545,9 @@ def run_optimizer(
     """Run ``steps`` optimizer steps on ``surface`` from ``start`` and record the path.
 
     The point is a :class:`~backprop_lab.parameter.Point`; each step sets its gradient to the
-    analytic ∇f and calls ``opt.step()``. The run stops early at the first step that diverges
-    (loss non-finite or above 1e6·(1 + |f(start)|), or a coordinate beyond ±1e6).
+    analytic ∇f and calls ``opt.step()``. The run stops early at the first step that diverges by
+    the rule of :mod:`backprop_lab.divergence` (loss non-finite or above 1e6·(1 + |f(start)|), or
+    a coordinate non-finite or beyond ±1e6), the rule ``fit`` and the playground use too.
 
     Args:
         surface: a :class:`Surface` or the name of one in :data:`SURFACES`.
@@ -602,20 +605,17 @@ def run_optimizer(
     path[0] = xy0
     loss = f(xy0)
     losses[0] = loss
-    limit = LOSS_BLOWUP * (1.0 + abs(loss))
+    rule = DivergenceRule(loss)
     diverged_at = None
-    lo = -math.inf
     with np.errstate(all="ignore"):
         for k in range(1, steps + 1):
             point.dvalue[:] = grad(point.value)
             opt.step()
             xy = point.value
-            x, y = float(xy[0]), float(xy[1])
             loss = f(xy)
             path[k] = xy
             losses[k] = loss
-            # written so that NaN fails every comparison
-            if not (lo < loss <= limit and abs(x) <= COORD_LIMIT and abs(y) <= COORD_LIMIT):
+            if rule.check(loss, (xy,)) is not None:
                 diverged_at = k
                 path = path[: k + 1]
                 losses = losses[: k + 1]

@@ -199,11 +199,14 @@ def test_huge_learning_rate_raises_divergence_error():
     assert "smaller learning rate" in msg
     assert "1e+06" in msg or "1000000" in msg
     assert err.lr == 1e6
-    assert not math.isfinite(err.loss)
+    # the rule of backprop_lab.divergence: a loss above 1e6·(1 + |first loss|) stops the run
+    first = err.history.step_loss[0]
+    assert not math.isfinite(err.loss) or err.loss > 1e6 * (1 + first)
+    assert "more than 1e+06" in msg
     assert isinstance(err.history, History)
     assert len(err.history.step_loss) == err.step  # every step before the one that failed
     assert all(math.isfinite(v) for v in err.history.step_loss)
-    assert err.history.step_loss[-1] > 1e100  # it was exploding
+    assert all(v <= 1e6 * (1 + first) for v in err.history.step_loss)  # none tripped it before
     assert err.epoch == err.step // 4  # 4 steps per epoch
 
 
@@ -340,3 +343,246 @@ def test_progress_bar(moons, capsys):
         else:
             assert err == ""
     assert histories[0].step_loss == histories[1].step_loss  # the bar changes nothing
+
+
+# --------------------------------------------------------------------------- issue 13: bad input
+# Every message must name the problem and what was expected, and nothing may be trained first.
+
+
+class CountingSGD(SGD):
+    """SGD that counts its steps, to prove a check happened before any step."""
+
+
+def _fresh(sizes=(2, 8, 2)):
+    net = mlp(list(sizes), activation="tanh", rng=np.random.default_rng(0))
+    return net, CountingSGD(net.parameters(), lr=0.1)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_training_data_is_named_by_row_and_column(moons, bad):
+    X, y, _, _ = moons
+    X = X.copy()
+    X[7, 1] = bad
+    X[9, 0] = bad
+    net, opt = _fresh()
+    with pytest.raises(ValueError) as e:
+        fit(net, SoftmaxCrossEntropy(), opt, X, y, epochs=1)
+    msg = str(e.value)
+    assert "X contains 2 non-finite value(s)" in msg
+    assert "row 7, column 1" in msg  # the first one, in row-major order
+    assert "expected finite numbers" in msg and "data problem" in msg
+    assert "learning rate" not in msg.split("not a learning-rate")[0]  # not blamed on the lr
+    assert opt.t == 0
+
+
+def test_non_finite_validation_data_is_named(moons):
+    X, y, X_val, y_val = moons
+    X_val = X_val.copy()
+    X_val[3, 0] = np.nan
+    net, opt = _fresh()
+    with pytest.raises(ValueError, match=r"X_val contains 1 non-finite value\(s\).*row 3, column 0"):
+        fit(net, SoftmaxCrossEntropy(), opt, X, y, epochs=1, X_val=X_val, y_val=y_val)
+    assert opt.t == 0
+
+
+def test_huge_but_finite_data_is_not_mistaken_for_non_finite():
+    # the fast test sums the array; a sum that overflows to inf must not be reported as bad data
+    X = np.full((4, 2), 3e38, dtype=np.float32)
+    net = mlp([2, 2], rng=np.random.default_rng(0), dtype=np.float32)
+    with pytest.raises(DivergenceError):  # the data pass the check; the loss is what blows up
+        with np.errstate(all="ignore"):
+            fit(net, SoftmaxCrossEntropy(), SGD(net.parameters(), lr=0.1), X,
+                np.array([0, 1, 0, 1]), epochs=1)
+
+
+def test_empty_training_set_is_named(moons):
+    net, opt = _fresh()
+    with pytest.raises(ValueError, match=r"fit: X is empty \(shape \(0, 2\)\).*at least one example"):
+        fit(net, SoftmaxCrossEntropy(), opt, np.zeros((0, 2)), np.zeros(0, dtype=np.int64))
+
+
+def test_empty_validation_set_is_named(moons):
+    X, y, _, _ = moons
+    net, opt = _fresh()
+    with pytest.raises(ValueError, match=r"X_val is empty .*leave X_val and y_val out"):
+        fit(net, SoftmaxCrossEntropy(), opt, X, y, X_val=np.zeros((0, 2)),
+            y_val=np.zeros(0, dtype=np.int64))
+    assert opt.t == 0
+
+
+def test_validation_needs_both_arrays(moons):
+    X, y, X_val, _ = moons
+    net, opt = _fresh()
+    with pytest.raises(ValueError, match="X_val was given without y_val; pass both or neither"):
+        fit(net, SoftmaxCrossEntropy(), opt, X, y, X_val=X_val)
+
+
+def test_labels_out_of_range_are_named(moons):
+    X, y, _, _ = moons
+    y = y.copy()
+    y[11] = 2  # the model has 2 outputs: labels 0 and 1
+    net, opt = _fresh()
+    with pytest.raises(ValueError) as e:
+        fit(net, SoftmaxCrossEntropy(), opt, X, y)
+    msg = str(e.value)
+    assert "y has the label 2 at row 11" in msg
+    assert "expected class labels in 0 .. 1 (the model has 2 outputs)" in msg
+    y[11] = -1
+    with pytest.raises(ValueError, match="label -1 at row 11"):
+        fit(net, SoftmaxCrossEntropy(), opt, X, y)
+    assert opt.t == 0
+
+
+def test_float_labels_are_named_with_the_fix(moons):
+    X, y, _, _ = moons
+    net, opt = _fresh()
+    with pytest.raises(TypeError, match=r"y must hold integer class labels, got dtype float64; .*astype"):
+        fit(net, SoftmaxCrossEntropy(), opt, X, y.astype(np.float64))
+
+
+def test_wrong_number_of_labels_is_named(moons):
+    X, y, X_val, y_val = moons
+    net, opt = _fresh()
+    with pytest.raises(ValueError, match=f"X has {len(X)} rows but y has {len(X) - 1} labels; "
+                                         "expected one label per row"):
+        fit(net, SoftmaxCrossEntropy(), opt, X, y[:-1])
+    with pytest.raises(ValueError, match="X_val has .* rows but y_val has"):
+        fit(net, SoftmaxCrossEntropy(), opt, X, y, X_val=X_val, y_val=y_val[:5])
+
+
+def test_binary_targets_outside_0_1_are_named():
+    from backprop_lab.losses import BCEWithLogits
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 2))
+    T = (X[:, :1] > 0).astype(np.float64)
+    T[4, 0] = 2.0
+    net = mlp([2, 1], rng=rng)
+    with pytest.raises(ValueError, match=r"target outside \[0, 1\] at row 4.*expected binary labels"):
+        fit(net, BCEWithLogits(), SGD(net.parameters(), lr=0.1), X, T)
+
+
+def test_non_finite_regression_targets_are_named():
+    X, T = linear_regression()
+    T = T.copy()
+    T[6, 0] = np.nan
+    net = Sequential(Linear(3, 1, rng=np.random.default_rng(0)))
+    with pytest.raises(ValueError, match=r"y contains 1 non-finite value\(s\).*row 6.*expected finite"):
+        fit(net, MSE(), SGD(net.parameters(), lr=0.1), X, T)
+
+
+@pytest.mark.parametrize("bad", [-0.1, math.nan, math.inf, "0.1", None])
+def test_a_schedule_returning_a_bad_rate_is_refused_before_its_epoch(moons, bad):
+    X, y, _, _ = moons
+    net, opt = _fresh()
+
+    def schedule(epoch):
+        return 0.1 if epoch == 0 else bad
+
+    with pytest.raises(ValueError) as e:
+        fit(net, SoftmaxCrossEntropy(), opt, X, y, epochs=3, schedule=schedule, batch_size=400)
+    msg = str(e.value)
+    assert f"schedule(1) returned {bad!r}" in msg
+    assert "expected a learning rate, a finite number >= 0" in msg
+    assert opt.t == 1  # epoch 0 ran (one batch of 400); epoch 1 never started
+
+
+@pytest.mark.parametrize("bad", [-1, -1e-9, math.nan, math.inf])
+def test_setting_a_bad_lr_after_construction_is_refused(bad):
+    net, opt = _fresh()
+    with pytest.raises(ValueError, match=f"lr must be a finite number >= 0, got {bad!r}"):
+        opt.lr = bad
+    assert opt.lr == 0.1  # unchanged
+
+
+def test_setting_lr_to_a_string_is_refused():
+    net, opt = _fresh()
+    with pytest.raises(TypeError, match="lr must be a finite number >= 0, got '0.1' of type str"):
+        opt.lr = "0.1"
+
+
+def test_lr_zero_is_accepted_with_a_warning(moons):
+    X, y, _, _ = moons
+    net = mlp([2, 8, 2], rng=np.random.default_rng(0))
+    with pytest.warns(UserWarning, match=r"SGD: lr = 0, so step\(\) will not change the weights") as w:
+        opt = SGD(net.parameters(), lr=0.0)
+    assert w[0].filename == __file__  # points at the user's line, not the library's
+    before = net.state_dict()
+    with pytest.warns(UserWarning, match="fit: the learning rate is 0 in epoch 1"):
+        fit(net, SoftmaxCrossEntropy(), opt, X, y, epochs=2)
+    after = net.state_dict()
+    assert all(np.array_equal(before[k], after[k]) for k in before)
+
+
+def _bn_net(seed=0):
+    from backprop_lab.layers import BatchNorm, ReLU
+
+    rng = np.random.default_rng(seed)
+    return Sequential(Linear(2, 8, rng=rng), BatchNorm(8), ReLU(), Linear(8, 2, rng=rng))
+
+
+def test_batchnorm_last_batch_of_one_row_joins_the_previous_batch(moons):
+    X, y, _, _ = moons
+    X, y = X[:33], y[:33]  # batch_size 16: 16 + 16 + 1 → 16 + 17
+    net = _bn_net()
+    h = fit(net, SoftmaxCrossEntropy(), SGD(net.parameters(), lr=0.1), X, y, epochs=3,
+            batch_size=16)
+    assert len(h.step_loss) == 3 * 2  # two steps an epoch, not three
+    assert all(math.isfinite(v) for v in h.train_loss)
+    # without BatchNorm nothing is merged: three steps an epoch
+    plain = mlp([2, 8, 2], rng=np.random.default_rng(0))
+    h2 = fit(plain, SoftmaxCrossEntropy(), SGD(plain.parameters(), lr=0.1), X, y, epochs=3,
+             batch_size=16)
+    assert len(h2.step_loss) == 3 * 3
+
+
+def test_batchnorm_with_batches_of_one_row_is_refused_up_front(moons):
+    X, y, _, _ = moons
+    net = _bn_net()
+    opt = SGD(net.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"BatchNorm layer, which needs at least 2 rows per "
+                                         r"mini-batch; got batch_size=1"):
+        fit(net, SoftmaxCrossEntropy(), opt, X, y, batch_size=1)
+    assert opt.t == 0
+
+
+# --------------------------------------------------------------------------- issue 13: divergence
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_sgd_lr_1e3_on_softmax_cross_entropy_is_stopped(moons):
+    # the issue's case: lr 1e3 took the loss from 1.9e25 to 2.3e153 and fit returned normally
+    X, y, _, _ = moons
+    net = mlp([2, 32, 32, 2], activation="relu", rng=np.random.default_rng(0))
+    with pytest.raises(DivergenceError) as e:
+        fit(net, SoftmaxCrossEntropy(), SGD(net.parameters(), lr=1e3), X, y, epochs=50)
+    err = e.value
+    first = err.history.step_loss[0]
+    assert err.loss > 1e6 * (1 + first) or not math.isfinite(err.loss)
+    msg = str(err)
+    assert f"training diverged at step {err.step} (epoch {err.epoch + 1})" in msg
+    assert "learning rate 1000" in msg
+    assert "smaller learning rate, e.g. 100" in msg
+
+
+class _DeadUnitSGD(SGD):
+    """SGD that, at its 3rd step, pushes hidden unit 0's bias to -1e7: the ReLU unit dies, so
+    the loss stays finite and moderate, but a parameter has left the ±1e6 box."""
+
+    def step(self):
+        super().step()
+        if self.t == 3:
+            self.params[1].value[0] = -1e7
+
+
+def test_a_runaway_parameter_is_caught_at_the_end_of_its_epoch(moons):
+    X, y, _, _ = moons
+    net = mlp([2, 8, 2], activation="relu", rng=np.random.default_rng(0))
+    opt = _DeadUnitSGD(net.parameters(), lr=0.01)
+    name = opt.params[1].name
+    with pytest.raises(DivergenceError) as e:
+        fit(net, SoftmaxCrossEntropy(), opt, X, y, epochs=3, batch_size=100)  # 4 steps an epoch
+    err = e.value
+    assert err.step == 3 and err.epoch == 0  # the last step of epoch 1 (steps 0..3)
+    assert f"{name} has an entry of size 1e+07 > 1e+06" in str(err)
+    assert all(math.isfinite(v) and v < 10 for v in err.history.step_loss)

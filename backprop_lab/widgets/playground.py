@@ -32,6 +32,7 @@ import numpy as np
 from matplotlib.ticker import NullFormatter
 
 from backprop_lab.data import TOY_DATASETS, load_toy, train_val_split
+from backprop_lab.divergence import DivergenceRule
 from backprop_lab.layers import ACTIVATION_LAYERS
 from backprop_lab.losses import SoftmaxCrossEntropy
 from backprop_lab.model import mlp
@@ -50,8 +51,6 @@ MAX_UNITS = 128  #: widest hidden layer the playground builds
 MAX_LAYERS = 6  #: most hidden layers
 MAX_LR = 10.0  #: largest learning rate accepted
 MAX_STEPS = 100_000  #: training stops here (keeps the history bounded)
-#: a loss this many times the initial one (or NaN/inf) counts as diverged
-DIVERGENCE_FACTOR = 100.0
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 #: settings a running model takes over without starting again; any other change rebuilds it
 LIVE_SETTINGS = ("lr", "batch_size")
@@ -220,7 +219,9 @@ class PlaygroundModel:
         X_train (n_train, 2), y_train (n_train,), X_test, y_test: the data (float64, int64).
         net: the :class:`~backprop_lab.model.Sequential` 2 → hidden → k (k classes), float64.
         steps: steps taken since the last reset; epoch: passes over the training set begun.
-        diverged: True once the loss became NaN/inf or ``DIVERGENCE_FACTOR`` × its initial value.
+        diverged: True once training diverged by the rule of :mod:`backprop_lab.divergence` (the
+            training loss NaN/inf or above 1e6·(1 + |initial loss|), or a weight NaN/inf or
+            beyond ±1e6), checked after every step; ``diverged_reason`` says which.
         history: :class:`PlaygroundHistory`.
     """
 
@@ -256,6 +257,8 @@ class PlaygroundModel:
         self.steps = 0
         self.epoch = 0
         self.diverged = False
+        self.diverged_reason: str | None = None
+        self._rule: DivergenceRule | None = None
         self.history = PlaygroundHistory()
         self._record()
 
@@ -311,9 +314,11 @@ class PlaygroundModel:
         h.test_loss.append(test_loss)
         h.train_acc.append(train_acc)
         h.test_acc.append(test_acc)
-        limit = DIVERGENCE_FACTOR * max(h.train_loss[0], 1.0)
-        if not (math.isfinite(train_loss) and train_loss < limit):
-            self.diverged = True
+        if self._rule is None:
+            self._rule = DivergenceRule(train_loss)
+        reason = self._rule.check(train_loss, self.net.parameters())
+        if reason is not None:
+            self.diverged, self.diverged_reason = True, reason
 
     def set_live(self, settings: PlaygroundSettings) -> None:
         """Take over a new learning rate and batch size without starting again.
@@ -338,8 +343,8 @@ class PlaygroundModel:
         """One line: where training is and how well it does (or that it diverged)."""
         h = self.history
         if self.diverged:
-            return (f"diverged at step {self.steps} (training loss {h.train_loss[-1]:.3g}): "
-                    "lower the learning rate and press Reset")
+            return (f"diverged at step {self.steps} with learning rate {self.optimizer.lr:g}: "
+                    f"{self.diverged_reason}; lower the learning rate and press Reset")
         text = (f"step {self.steps}, epoch {self.epoch} · loss train {h.train_loss[-1]:.4f}, "
                 f"test {h.test_loss[-1]:.4f} · accuracy train {h.train_acc[-1]:.3f}, "
                 f"test {h.test_acc[-1]:.3f}")
