@@ -8,12 +8,13 @@ Run as root from the environment that holds JupyterHub, the course package and n
 Students log in with their system accounts (PAM); each gets a Jupyter server in their home
 folder, started as their own user, with:
 
-- the course copied into ``~/backprop-course`` by ``backprop-lab start --no-launch`` the first time
-  their server starts (or, with ``BACKPROP_HANDOUT=none``, nothing: hand out an nbgitpuller link,
-  ``python deploy/links.py --hub https://your.hub``);
+- the course copied into ``~/backprop-course`` by ``backprop-lab start --no-launch`` whenever
+  their server starts (new and updated notebooks arrive, a student's own changes are never
+  overwritten), or, with ``BACKPROP_HANDOUT=none``, nothing: hand out an nbgitpuller link
+  (``python deploy/links.py --hub https://your.hub``);
 - nbgrader's exchange in a shared directory (``BACKPROP_EXCHANGE``), configured for every user by
   ``deploy/jupyter_config/nbgrader_config.py``; instructors grade in ``~/course``;
-- one BLAS thread per kernel, idle kernels culled after 20 min inside the server, and whole idle
+- one BLAS thread per kernel, idle kernels culled after 30 min inside the server, and whole idle
   servers stopped by ``jupyterhub-idle-culler`` running as a hub service.
 
 Settings (environment variables read when the hub starts; defaults in brackets):
@@ -109,11 +110,13 @@ c.Spawner.default_url = "/lab"
 c.Spawner.http_timeout = 60  # a busy server needs more than the default 30 s to start Jupyter
 _singleuser = str(_bin / "jupyterhub-singleuser")
 if HANDOUT == "start":
-    # runs as the user, in their home: copy lessons + exercises (never solutions) once
+    # runs as the user, in their home, at every server start: copies lessons + exercises (never
+    # solutions); later starts add new notebooks and update those the student has not changed,
+    # and never overwrite a student's work -- so upgrading the package updates the class
     c.Spawner.cmd = [
         "sh", "-c",
-        'if [ ! -d "$HOME/backprop-course" ]; then '
-        '"$0" start --no-launch "$HOME/backprop-course" || echo "backprop-lab start failed" >&2; fi; '
+        '"$0" start --no-launch "$HOME/backprop-course" >/dev/null '
+        '|| echo "backprop-lab start failed; the server starts without the course" >&2; '
         'exec "$@"',
         str(_bin / "backprop-lab"), _singleuser,
     ]
