@@ -446,7 +446,17 @@ def test_release_fetch_submit_collect_autograde_feedback_through_a_real_hub(hub:
     assert (float(heading[1]), float(heading[2])) == (alice_score, max_score)
 
     # the hub stops the servers on request (the fixture then stops the hub and checks nothing is left)
-    servers = [p for p in _descendants(hub.proc.pid) if "jupyterhub-singleuser" in _cmdline(p)]
+    children = _descendants(hub.proc.pid)
+    # the idle culler runs as a hub service, with the deployment's settings
+    cullers = [_cmdline(p) for p in children if "jupyterhub_idle_culler" in _cmdline(p)]
+    assert len(cullers) == 1 and "--timeout=3600" in cullers[0], f"{cullers}\n{hub.log_tail()}"
+    log = hub.log.read_text()
+    assert "exited with status" not in log, hub.log_tail()
+    # ... and its role lets it read the users' activity (it asks once at start, then every 5 min)
+    assert re.search(r" 200 GET /hub/api/users\S* \(jupyterhub-idle-culler-service@", log), \
+        "the culler could not list the users"
+    servers = [p for p in children if "jupyterhub-singleuser" in _cmdline(p)]
+    assert len(servers) == 3, [_cmdline(p) for p in children]
     rss = sorted(round(p.memory_info().rss / 2**20) for p in servers)
     for user in (teacher, alice, bob):
         status, _ = _http("DELETE", f"{hub.url}/hub/api/users/{user.name}/server", user.token)

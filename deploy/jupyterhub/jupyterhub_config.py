@@ -137,7 +137,6 @@ c.JupyterHub.services = [
         "command": [
             sys.executable, "-m", "jupyterhub_idle_culler",
             f"--timeout={CULL_TIMEOUT}", f"--cull-every={CULL_EVERY}",
-            "--remove-named-servers",
         ],
     }
 ]
