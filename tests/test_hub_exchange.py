@@ -321,7 +321,6 @@ c.Spawner.args = ["--ServerApp.allow_root=True"]  # CI containers run as root
         proc = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(config)], cwd=state, env=env,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     the_hub = Hub(f"http://127.0.0.1:{public}", proc, homes, exchange, log)
-    started = []
     try:
         deadline = time.monotonic() + 60
         while True:
