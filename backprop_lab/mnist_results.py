@@ -42,7 +42,10 @@ ABLATION_GRID: dict[str, tuple[float, ...]] = {
 }
 
 #: The rate of each row with the best validation accuracy (5,000 held-out training images) over
-#: :data:`ABLATION_GRID`, as chosen by ``benchmarks/tune_lesson07.py`` (seed 0).
+#: :data:`ABLATION_GRID`, as chosen by ``benchmarks/tune_lesson07.py --part grid`` (seed 0). Its run
+#: on an Intel Xeon (one thread), validation accuracy at the best rate and at 0.1 (1e-3 for Adam):
+#: A 0.7986 vs 0.1896, B 0.9356 vs 0.5606, C 0.9532 vs 0.9110, D 0.9590 vs 0.9446, E 0.9676 vs
+#: 0.9604. Every best rate lies inside its grid (the next rate up is worse).
 ABLATION_LR: dict[str, float] = {"A": 10.0, "B": 10.0, "C": 3.0, "D": 0.3, "E": 3e-3}
 
 
