@@ -84,3 +84,56 @@ def test_module_imports_only_numpy():
             "print(any(m in sys.modules for m in ('matplotlib', 'ipywidgets')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- the lessons that use these checks (issue 16): structure, not outputs -----------------------
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+LESSONS = Path(__file__).resolve().parents[1] / "lessons"
+
+
+def _cells(name: str) -> list[tuple[str, str]]:
+    nb = json.loads((LESSONS / name).read_text(encoding="utf-8"))
+    return [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
+
+
+def _first(cells: list[tuple[str, str]], text: str) -> int:
+    return next(i for i, (_, src) in enumerate(cells) if text in src)
+
+
+@pytest.mark.parametrize("name", ["01_forward_pass.ipynb", "02_loss_functions.ipynb",
+                                  "03_gradient_descent.ipynb"])
+def test_questions_come_before_the_output_and_answers_after(name):
+    cells = _cells(name)
+    answers = [i for i, (kind, src) in enumerate(cells)
+               if kind == "markdown" and "<details><summary>Answer</summary>" in src]
+    assert len(answers) >= 3, f"{name}: {len(answers)} hidden answers, want at least 3"
+    previous = -1
+    for a in answers:
+        # the nearest question above this answer, with at least one code cell in between
+        q = max(i for i in range(previous + 1, a) if "What do you expect?" in cells[i][1])
+        assert any(kind == "code" for kind, _ in cells[q + 1:a]), (name, q, a)
+        previous = a
+
+
+def test_lesson03_discovery_task_comes_before_the_explanation():
+    cells = _cells("03_gradient_descent.ipynb")
+    explorer = _first(cells, "explorer = LRExplorer(")       # the cell the browser test drives
+    check = _first(cells, "check_lr_limits(my_eta_oscillate, my_eta_diverge)")
+    explained = _first(cells, "## 4. Why the limit is 2/λ")
+    rates_shown = _first(cells, "rates = {0.02:")
+    assert explorer < check < rates_shown < explained
+    assert "my_eta_oscillate = None" in cells[check][1] and "my_eta_diverge = None" in cells[check][1]
+    # the task text before the explorer states no answer
+    task = "".join(src for _, src in cells[:explorer])
+    for giveaway in ("0.1 ", "0.2 ", "2/λ", "1/λ", "1.92"):
+        assert giveaway not in task.split("### Your turn first")[-1], giveaway
+
+
+def test_lesson03_things_to_try_state_no_answers():
+    cells = _cells("03_gradient_descent.ipynb")
+    for _, src in cells:
+        if "Things to try" in src:
+            assert "1.92" not in src and "η* =" not in src
