@@ -9,6 +9,9 @@ learning rate η where the iterates start to oscillate (jump over the minimum ev
 η where they start to diverge. The check runs gradient descent itself, w ← w − η·λ·w, and
 reads the answer off the iterates, so it does not rely on the formula it is about to reveal.
 
+Lesson 01's task: with the activation explorer, find the std of z ~ N(0, std²) at which tanh is
+exactly as saturated as sigmoid with std 4 (:func:`check_tanh_match`).
+
 Typical use in a notebook::
 
     from backprop_lab.lesson_checks import check_lr_limits
@@ -25,7 +28,8 @@ from numbers import Real
 
 import numpy as np
 
-__all__ = ["LimitCheck", "check_lr_limits", "gd_factor_on_quadratic", "run_gd_on_quadratic"]
+__all__ = ["LimitCheck", "check_lr_limits", "check_tanh_match", "gd_factor_on_quadratic",
+           "run_gd_on_quadratic", "saturated_fraction"]
 
 
 def run_gd_on_quadratic(lr: float, curvature: float, steps: int = 40, w0: float = 1.5) -> np.ndarray:
@@ -159,3 +163,51 @@ def check_lr_limits(my_eta_oscillate: object = None, my_eta_diverge: object = No
     if show:
         print(result)
     return result
+
+
+def saturated_fraction(name: str, std: float, threshold: float = 0.05) -> float:
+    """Fraction of z ~ N(0, std²) where |g′(z)| < threshold · max g′, for g = sigmoid or tanh.
+
+    Exact, from the normal distribution (no sampling): the region is |z| > c with
+    c = log(s/(1−s)), s = (1 + √(1−threshold))/2 for the sigmoid (max σ′ = ¼) and
+    c = atanh(√(1−threshold)) for tanh (max tanh′ = 1); P(|z| > c) = erfc(c / (std·√2)).
+    """
+    if name not in ("sigmoid", "tanh"):
+        raise ValueError(f"name must be 'sigmoid' or 'tanh', got {name!r}")
+    if not (isinstance(std, Real) and math.isfinite(std) and std > 0):
+        raise ValueError(f"std must be a positive finite number, got {std!r}")
+    r = math.sqrt(1 - threshold)
+    c = math.log((1 + r) / (1 - r)) if name == "sigmoid" else math.atanh(r)
+    return math.erfc(c / (float(std) * math.sqrt(2)))
+
+
+def check_tanh_match(my_tanh_std: object = None, *, sigmoid_std: float = 4.0,
+                     threshold: float = 0.05, tolerance: float = 0.05,
+                     show: bool = True) -> bool | None:
+    """Check lesson 01's explorer task: the std at which tanh is as saturated as sigmoid with
+    ``sigmoid_std``. Right within ``tolerance`` (relative; the slider moves in steps of 0.05).
+
+    ``None`` means "not found yet": the check says what to set and reveals nothing. Prints one
+    line when ``show``; returns True/False, or None when the value is not set.
+    Raises ``TypeError``/``ValueError`` for a value that is not a positive finite number.
+    """
+    std = _as_lr(my_tanh_std, "my_tanh_std")
+    if std is None:
+        line = ("my_tanh_std: not set yet — set my_tanh_std to the std you found (where tanh is "
+                f"as saturated as sigmoid with std {sigmoid_std:g})")
+        ok = None
+    else:
+        target = saturated_fraction("sigmoid", sigmoid_std, threshold)
+        mine = saturated_fraction("tanh", std, threshold)
+        ok = abs(std - sigmoid_std / 2) <= tolerance * sigmoid_std / 2
+        if ok:
+            line = (f"my_tanh_std = {std:g}: right. tanh z = 2σ(2z) − 1, so tanh at z behaves like "
+                    f"sigmoid at 2z: tanh with std s saturates exactly like sigmoid with std 2s "
+                    f"(here {mine:.1%} against {target:.1%})")
+        else:
+            way = "lower" if mine > target else "raise"
+            line = (f"my_tanh_std = {std:g}: not yet — tanh is then {mine:.1%} saturated, sigmoid "
+                    f"with std {sigmoid_std:g} {target:.1%}; {way} the std")
+    if show:
+        print(line)
+    return ok

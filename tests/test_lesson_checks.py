@@ -137,3 +137,35 @@ def test_lesson03_things_to_try_state_no_answers():
     for _, src in cells:
         if "Things to try" in src:
             assert "1.92" not in src and "η* =" not in src
+
+
+def test_saturated_fraction_matches_sampling():
+    # independent: sample z and apply the definition |g'(z)| < threshold · max g'
+    z = np.random.default_rng(0).standard_normal(400_000)
+    for std in (1.0, 2.0, 4.0):
+        zz = std * z
+        s = 1 / (1 + np.exp(-zz))
+        frac_sig = np.mean(s * (1 - s) < 0.05 * 0.25)
+        frac_tanh = np.mean(1 - np.tanh(zz) ** 2 < 0.05)
+        from backprop_lab.lesson_checks import saturated_fraction
+        assert abs(saturated_fraction("sigmoid", std) - frac_sig) < 0.003
+        assert abs(saturated_fraction("tanh", std) - frac_tanh) < 0.003
+
+
+def test_check_tanh_match(capsys):
+    from backprop_lab.lesson_checks import check_tanh_match
+    assert check_tanh_match(None) is None
+    out = capsys.readouterr().out
+    assert "set my_tanh_std to the std you found" in out and "2" not in out.split("std 4")[0]
+    assert check_tanh_match(2.0, show=False) is True
+    assert check_tanh_match(2.05, show=False) is True
+    assert check_tanh_match(1.0, sigmoid_std=2.0, show=False) is True
+    assert check_tanh_match(4.0, show=False) is False
+    check_tanh_match(4.0)
+    assert "lower the std" in capsys.readouterr().out
+    check_tanh_match(1.5)
+    assert "raise the std" in capsys.readouterr().out
+    with pytest.raises(TypeError, match="my_tanh_std"):
+        check_tanh_match("2")
+    with pytest.raises(ValueError, match="my_tanh_std"):
+        check_tanh_match(-2.0)
