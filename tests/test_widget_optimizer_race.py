@@ -18,7 +18,7 @@ from backprop_lab.widgets.optimizer_race import (
 
 
 class SignSGD(Optimizer):
-    """w ← w − α·sign(g): a student's optimizer written against the library's interface."""
+    """w ← w − η·sign(g): a student's optimizer written against the library's interface."""
 
     def update(self, w, g, state):
         w -= self.lr * np.sign(g)
@@ -71,7 +71,7 @@ def test_diverging_racer_is_reported_and_truncated():
     k = r.diverged_at["SGD"]
     assert k is not None and r.statuses["SGD"] == f"diverged at step {k}"
     assert r.paths["SGD"].shape == (k + 1, 2)
-    assert r.label("SGD", k) == f"SGD (α=0.05): diverged at step {k}"
+    assert r.label("SGD", k) == f"SGD (η=0.05): diverged at step {k}"
     assert "diverged" not in r.label("SGD", k - 1)  # before it happens the legend shows a loss
     assert r.diverged_at["Adam"] is None and r.paths["Adam"].shape == (101, 2)
 
@@ -80,7 +80,7 @@ def test_running_off_a_saddle_is_labelled():
     r = compute_race("saddle", racers(SGD=0.05), steps=300)
     k = r.diverged_at["SGD"]
     assert k is not None
-    assert r.label("SGD") == f"SGD (α=0.05): diverged at step {k} (f → −∞)"
+    assert r.label("SGD") == f"SGD (η=0.05): diverged at step {k} (f → −∞)"
 
 
 def test_deterministic():
@@ -110,7 +110,7 @@ def test_custom_optimizers_race_the_library():
     # differ by at most 60·2·γ₂·max|w| (rounding-error bound; today they are bitwise equal)
     bound = 60 * 2 * gamma(2) * np.abs(r.paths["SGD"]).max()
     np.testing.assert_allclose(r.paths["duck"], r.paths["SGD"], rtol=0, atol=bound)
-    # sign-SGD moves exactly α along each axis per step while far from the minimum
+    # sign-SGD moves exactly η along each axis per step while far from the minimum
     start = np.array(SURFACES["bowl"].start)
     np.testing.assert_allclose(r.paths["sign-SGD"][1], start - 0.01 * np.sign(start))
     assert r.lrs["sign-SGD"] == 0.01 and r.statuses["duck"] == "converged"
@@ -221,7 +221,7 @@ def test_extra_racer_from_a_students_class():
                          lrs={"sign-SGD": 0.05})
     assert race.result.names == ("SGD", "Momentum", "Adam", "sign-SGD")
     assert race.result.lrs["sign-SGD"] == pytest.approx(0.05)
-    assert race.legend_texts[-1].startswith("sign-SGD (α=0.05)")
+    assert race.legend_texts[-1].startswith("sign-SGD (η=0.05)")
 
 
 def test_view_reports_an_optimizer_that_cannot_be_built():

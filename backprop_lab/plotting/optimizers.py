@@ -257,6 +257,6 @@ def plot_schedules(ax: Axes, schedules: Mapping[str, Callable[[int], float]], ep
                 label=label, **kw)
     ax.set_xlim(0, epochs)
     ax.set_xlabel("epoch")
-    ax.set_ylabel("learning rate α")
+    ax.set_ylabel("learning rate η")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)

@@ -142,7 +142,7 @@ class RaceResult:
         frame = self.steps if frame is None else int(frame)
         status = self.statuses[name]
         lr = self.lrs.get(name)
-        head = f"{name} (α={lr:.3g})" if lr is not None else name
+        head = f"{name} (η={lr:.3g})" if lr is not None else name
         if status.startswith(("invalid", "error")):
             return f"{head}: {status}"
         k = self.diverged_at[name]
@@ -166,10 +166,10 @@ class RaceResult:
             lr = self.lrs.get(name)
             lr_text = f"{lr:<8.3g}" if lr is not None else f"{'-':<8}"
             if status.startswith(("invalid", "error")):
-                lines.append(f"  {name:<{width}}  α = {lr_text}  {status}")
+                lines.append(f"  {name:<{width}}  η = {lr_text}  {status}")
                 continue
             final = float(self.losses[name][-1])
-            lines.append(f"  {name:<{width}}  α = {lr_text}  final f = {final:<10.3g}  {status}")
+            lines.append(f"  {name:<{width}}  η = {lr_text}  final f = {final:<10.3g}  {status}")
         return "\n".join(lines)
 
 
@@ -393,7 +393,7 @@ class OptimizerRace:
                                            indent=False, layout=w.Layout(width="110px"))
             self.lrs[name] = w.FloatLogSlider(
                 value=_clamp_lr(lr), base=10, min=math.log10(LR_MIN), max=math.log10(LR_MAX),
-                step=0.05, description="α", readout_format=".2g", continuous_update=False,
+                step=0.05, description="η", readout_format=".2g", continuous_update=False,
                 layout=w.Layout(width="300px"))
             rows.append(w.HBox([self.checks[name], self.lrs[name]]))
         self.steps = w.IntSlider(value=_clean_steps(steps, []), min=10, max=1000, step=10,
