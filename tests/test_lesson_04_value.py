@@ -39,12 +39,12 @@ def LessonValue() -> type:
     return namespace["Value"]
 
 
-def test_the_marked_cells_build_value_in_four_steps():
+def test_the_marked_cells_build_value_in_five_steps():
     cells = value_cells()
     steps = [c.splitlines()[0] for c in cells]
-    assert len(cells) == 4, f"expected 4 marked cells, found {steps}"
+    assert len(cells) == 5, f"expected 5 marked cells, found {steps}"
     for k, first_line in enumerate(steps, start=1):
-        assert first_line.startswith(f"{MARKER} {k} of 4"), first_line
+        assert first_line.startswith(f"{MARKER} {k} of 5"), first_line
     source = "\n".join(cells)
     assert "class Value" in cells[0]
     assert "backprop_lab" not in source, "the lesson's Value must be built by hand"

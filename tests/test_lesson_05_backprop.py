@@ -11,6 +11,8 @@ is written here again, independently of ``backprop_lab``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from _tolerance import assert_within, gamma, network_envelope
@@ -205,3 +207,55 @@ def test_transposed_gradient_is_a_shape_error():
     loss.forward(net.forward(X), rng.integers(0, 3, size=8))
     with pytest.raises(ShapeError, match=r"Linear\(5→3\).*\(8, 3\), got \(3, 8\)"):
         net.backward(loss.backward().T)
+
+
+# ------------------------------------------------------------------------------------------------
+# lesson 05 §0: the 2-2-1 network worked by hand
+
+
+def test_hand_worked_network_numbers():
+    """The §0 numbers, recomputed with plain floats and the math module (not NumPy, not the
+    library), and the library's gradients for the same weights. Every printed quantity must sit
+    well away from a 4-decimal rounding boundary, so that the printed table is the same on every
+    machine."""
+    import math
+
+    import nbformat
+
+    from backprop_lab.layers import Linear, Sigmoid
+
+    def sig(z: float) -> float:
+        return 1 / (1 + math.exp(-z))
+
+    x, y = (1.0, 2.0), 1.0
+    W1, b1, W2, b2 = ((0.1, 0.2), (-0.3, 0.4)), (0.1, -0.1), (0.5, -0.6), 0.2
+    z1 = [W1[j][0] * x[0] + W1[j][1] * x[1] + b1[j] for j in range(2)]
+    a1 = [sig(z) for z in z1]
+    z2 = W2[0] * a1[0] + W2[1] * a1[1] + b2
+    a2 = sig(z2)
+    loss = -math.log(a2)
+    d2 = a2 - y
+    dW2 = [d2 * a for a in a1]
+    d1 = [d2 * W2[j] * a1[j] * (1 - a1[j]) for j in range(2)]
+    dW1 = [[d1[j] * x[k] for k in range(2)] for j in range(2)]
+    printed = [*z1, *a1, z2, a2, loss, d2, *dW2, *d1, *dW1[0], *dW1[1]]
+    for v in printed:
+        frac = abs(v * 1e4 - round(v * 1e4))
+        assert 0.01 < frac < 0.49 or frac < 1e-6, f"{v} is too close to a rounding boundary"
+
+    # the numbers quoted in the lesson's answer block and its first table
+    nb = nbformat.read(Path(__file__).resolve().parent.parent / "lessons" / "05_backprop_derivation.ipynb",
+                       as_version=4)
+    answer = next(c.source for c in nb.cells if c.get("id") == "l05-h04")
+    assert f"{a2:.4f}" in answer and f"{d2:.4f}" in answer
+
+    net = Sequential(Linear(2, 2), Sigmoid(), Linear(2, 1))
+    net.layers[0].W[...], net.layers[0].b[...] = W1, b1
+    net.layers[2].W[...], net.layers[2].b[...] = [W2], [b2]
+    bce = BCEWithLogits()
+    assert bce.forward(net.forward(np.array([x])), np.array([[y]])) == pytest.approx(loss, rel=1e-12)
+    net.backward(bce.backward())
+    np.testing.assert_allclose(net.layers[0].dW, dW1, rtol=1e-12)
+    np.testing.assert_allclose(net.layers[0].db, d1, rtol=1e-12)
+    np.testing.assert_allclose(net.layers[2].dW, [dW2], rtol=1e-12)
+    np.testing.assert_allclose(net.layers[2].db, [d2], rtol=1e-12)

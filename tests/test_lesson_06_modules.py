@@ -137,3 +137,51 @@ def test_training_loop_matches_fit(hand):
     assert losses[-1] < losses[0]
     for p, q in zip(net.parameters(), lib_net.parameters(), strict=True):
         assert agree(p.value, q.value, tol=TRAINING)
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 16: predict before reveal, and the playground as a task before its explanation
+
+LESSONS = NOTEBOOK.parent
+ANSWER = "<summary>Answer</summary>"
+
+
+@pytest.mark.parametrize("name", ["04_chain_rule_and_graphs", "05_backprop_derivation",
+                                  "06_mlp_from_scratch"])
+def test_questions_come_before_the_output_and_answers_after(name):
+    """Every hidden answer sits below a code cell with output, and a "Predict" prompt stands in the
+    markdown above that code cell (so the question is read before the output answers it)."""
+    cells = nbformat.read(LESSONS / f"{name}.ipynb", as_version=4).cells
+    answers = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and ANSWER in c.source]
+    assert len(answers) >= 3, f"{name}: {len(answers)} hidden answers, expected at least 3"
+    for i in answers:
+        assert "<details>" in cells[i].source and "</details>" in cells[i].source
+        code = max(j for j in range(i) if cells[j].cell_type == "code")
+        assert cells[code].outputs, f"{name}: the code cell above answer {i} has no stored output"
+        prompt = max(j for j in range(code) if cells[j].cell_type == "markdown")
+        assert "Predict" in cells[prompt].source, f"{name}: no question above the output of answer {i}"
+
+
+def test_width_task_precedes_its_explanation_and_gives_nothing_away():
+    cells = nbformat.read(NOTEBOOK, as_version=4).cells
+    text = [c.source for c in cells]
+    task = next(i for i, s in enumerate(text) if "Your turn" in s and "smallest hidden width" in s)
+    widget = next(i for i, s in enumerate(text) if s.startswith("Playground("))
+    default = next(i for i, s in enumerate(text) if s.startswith("my_width = None"))
+    check = next(i for i, s in enumerate(text) if "judge_width(my_width" in s)
+    explained = next(i for i, s in enumerate(text) if "How much network does a data set need" in s)
+    assert task < widget < default < check < explained
+    # before the check, nothing states the answer: no width table and no "three units"
+    before = " ".join(text[:check]).lower()
+    assert "three tanh units" not in before and "smallest width with" not in before
+    # the stored check output (my_width = None) asks for a value and does not reveal one
+    shown = "".join(o.get("text", "") for o in cells[check].outputs)
+    assert "set my_width" in shown and not any(ch.isdigit() for ch in shown)
+
+
+def test_things_to_try_do_not_state_their_answers():
+    cells = nbformat.read(NOTEBOOK, as_version=4).cells
+    items = next(c.source for c in cells if c.cell_type == "markdown"
+                 and c.source.lstrip().startswith("1. **XOR**"))
+    for answer in ("straight line", "piecewise linear", "diverged", "overfitting", "noisy loss"):
+        assert answer not in items.lower(), f"the list gives away {answer!r}"
