@@ -423,11 +423,11 @@ class RMSprop(Optimizer):
 
     With ``s`` an exponential moving average of squared gradients (starts at 0; elementwise)::
 
-        s ← α·s + (1 − α)·g²
+        s ← ρ·s + (1 − ρ)·g²
         w ← w − η·g / (√s + ε)
 
     As in torch (``centered=False``, ``momentum=0``), ``ε`` is added outside the square root and
-    ``s`` has no bias correction, so the first step is about ``η/√(1−α) = 10·η`` per coordinate.
+    ``s`` has no bias correction, so the first step is about ``η/√(1−ρ) = 10·η`` per coordinate.
 
     Reference:
         T. Tieleman, G. Hinton (2012). Lecture 6.5 — rmsprop: divide the gradient by a running
@@ -436,7 +436,8 @@ class RMSprop(Optimizer):
     Args:
         params: parameters to train.
         lr: learning rate η >= 0 (default 0.01).
-        alpha: smoothing constant α in [0, 1) (default 0.99).
+        alpha: the smoothing constant ρ in [0, 1) (default 0.99); the keyword is ``alpha``, as
+            in ``torch.optim.RMSprop``.
         eps: ε > 0 (default 1e-8).
         weight_decay: coupled L2 coefficient λ >= 0.
 
@@ -462,7 +463,7 @@ class RMSprop(Optimizer):
 
     def update(self, w: np.ndarray, g: np.ndarray, state: State) -> None:
         s = state["s"]
-        step = np.multiply(g, g)  # s ← α·s + (1 − α)·g²
+        step = np.multiply(g, g)  # s ← ρ·s + (1 − ρ)·g²
         step *= 1.0 - self.alpha
         s *= self.alpha
         s += step
