@@ -195,3 +195,40 @@ def test_encode_png_of_a_figure_matches_pillow():
 def test_encode_png_rejects_what_is_not_uint8_rgb_or_rgba(bad):
     with pytest.raises(ValueError, match="uint8 pixels of shape"):
         encode_png(bad)
+
+
+def test_cache_restores_earlier_limits_and_invalidate_empties_it():
+    d = Demo(cache=2)
+    try:
+        d.update(1)
+        d.ax_img.set_xlim(0, 2)
+        d.update(2)
+        full = d.view.full_redraws
+        d.ax_img.set_xlim(0, 1)  # back to limits rendered before: from the cache
+        d.update(3)
+        assert (d.view.full_redraws, d.view.cached_redraws) == (full, 1)
+        assert_same_picture(pixels(d.view.widget.value), full_render(d.fig))
+        d.ax_img.set_xlim(0, 3)
+        d.update(4)
+        assert d.view.full_redraws == full + 1
+        d.ax_img.set_xlabel("a new label")
+        d.view.invalidate()  # a static change: every cached rendering is stale
+        d.ax_img.set_xlim(0, 2)
+        d.update(5)
+        assert (d.view.full_redraws, d.view.cached_redraws) == (full + 2, 1)
+        assert_same_picture(pixels(d.view.widget.value), full_render(d.fig))
+        for lim in (4, 5, 6, 7):  # at most ``cache`` renderings are kept
+            d.ax_img.set_xlim(0, lim)
+            d.update(lim)
+        assert len(d.view._cache) <= 2
+    finally:
+        plt.close(d.fig)
+
+
+def test_without_cache_earlier_limits_are_drawn_again(demo):
+    demo.ax_img.set_xlim(0, 2)
+    demo.update(1)
+    full = demo.view.full_redraws
+    demo.ax_img.set_xlim(0, 1)
+    demo.update(2)
+    assert (demo.view.full_redraws, demo.view.cached_redraws) == (full + 1, 0)

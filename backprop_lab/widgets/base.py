@@ -70,6 +70,11 @@ class FigureView:
         overlay: static, opaque artists that lie over animated ones (see above).
         blit: False renders the whole figure with ``savefig`` on every refresh even when
             ``animated`` is given (for comparisons and benchmarks).
+        cache: how many earlier renderings (one per set of axes limits) to keep, so that going
+            back to limits seen before (a slider moved back and forth) restores them instead of
+            rendering again. Only for figures whose static parts depend on nothing but the
+            limits and the figure size between calls of :meth:`invalidate` (which empties the
+            cache). 0 (the default) keeps none.
 
     Attributes:
         widget: the ipywidget to display.
@@ -87,6 +92,7 @@ class FigureView:
         volatile: Sequence[Axes] = (),
         blit: bool = True,
         overlay: Sequence[Artist] = (),
+        cache: int = 0,
     ) -> None:
         import ipywidgets as w
 
@@ -96,6 +102,9 @@ class FigureView:
         self.refresh_count = 0
         self.last_refresh_ms = 0.0
         self.full_redraws = 0
+        self.cached_redraws = 0  # refreshes whose limits were found in the cache
+        self.cache_size = int(cache)
+        self._cache: dict[tuple, tuple] = {}  # limit key -> (base, background, overlay pixels)
         self.partial_redraws = 0
         self.volatile: list[Axes] = list(volatile)
         self.overlay: list[Artist] = list(overlay)
@@ -131,6 +140,7 @@ class FigureView:
         """A static part changed: re-render the volatile axes (``partial``) or everything on the
         next refresh."""
         self._background = None
+        self._cache.clear()
         if not partial:
             self._base = None
 
@@ -168,7 +178,19 @@ class FigureView:
             canvas = FigureCanvasAgg(self.fig)
         key = self._limit_key()
         if self._limits and key != self._limits:
-            self.invalidate(partial=key[0] == self._limits[0])
+            if self.cache_size > 0 and self._background is not None:
+                self._cache.pop(self._limits, None)
+                self._cache[self._limits] = (self._base, self._background, self._overlay_pixels)
+                while len(self._cache) > self.cache_size:
+                    del self._cache[next(iter(self._cache))]  # the least recently used
+            hit = self._cache.pop(key, None)
+            if hit is not None:
+                self._base, self._background, self._overlay_pixels = hit
+                self.cached_redraws += 1
+            else:
+                self._background = None  # as invalidate(), keeping the cache
+                if key[0] != self._limits[0]:
+                    self._base = None
         if self._background is not None:
             canvas.restore_region(self._background)
         else:
