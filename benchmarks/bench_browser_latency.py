@@ -19,7 +19,7 @@ Each press waits for the new image before the next one. Timestamps are taken in 
 event: "shown"). The kernel side is measured in the kernel: the time it spent handling the comm
 messages of each press (the widget's callback: compute, draw, encode, send) and the figure view's
 ``last_refresh_ms`` (draw + encode alone). Prints a table per widget and control: median and p90
-of "shown", kernel median, image size. Targets (issue 18): median ≤ 50 ms, p90 ≤ 100 ms; the
+of "shown", median of "src", kernel medians, image size. Targets (issue 18): median ≤ 50 ms, p90 ≤ 100 ms; the
 playground's Train ≥ 20 updates/s.
 
 From a clean clone, with the ``[test]`` extra installed and Debian's ``chromium``::
@@ -143,7 +143,7 @@ class ControlResult:
     def row(self) -> str:
         return (f"{self.widget:<24} {self.control:<18} {len(self.shown):>3} "
                 f"{statistics.median(self.shown):>7.0f} {p90(self.shown):>6.0f} "
-                f"{statistics.median(self.kernel):>7.0f} {statistics.median(self.refresh):>8.0f} "
+                f"{statistics.median(self.src):>6.0f} {statistics.median(self.kernel):>7.0f} {statistics.median(self.refresh):>8.0f} "
                 f"{self.image_bytes / 1024:>6.0f}  {verdict(self.shown)}")
 
 
@@ -165,7 +165,7 @@ class TrainResult:
                 f"{self.pause_to_last_ms:.0f} ms after it")
 
 
-HEADER = (f"{'widget':<24} {'control':<18} {'n':>3} {'median':>7} {'p90':>6} "
+HEADER = (f"{'widget':<24} {'control':<18} {'n':>3} {'median':>7} {'p90':>6} {'src':>6} "
           f"{'kernel':>7} {'refresh':>8} {'KiB':>6}  target")
 
 
@@ -359,8 +359,8 @@ def main(argv: list[str] | None = None) -> None:
     for i in range(args.repeat):
         t0 = time.monotonic()
         print(f"run {i + 1}/{args.repeat}, {args.presses} presses per control; times in ms "
-              "(median/p90: key press -> new figure decoded; kernel: message handling; "
-              "refresh: draw + encode)")
+              "(median/p90: key press -> new figure decoded; src: median key press -> new src "
+              "set; kernel: median message handling; refresh: median draw + encode)")
         print(HEADER)
         run(args.presses, args.widget, args.train_seconds)
         print(f"total {time.monotonic() - t0:.0f} s; load average "
