@@ -126,15 +126,19 @@ class FigureView:
 
     # -- the caches ---------------------------------------------------------------------------
 
-    def set_animated(self, artists: Sequence[Artist], partial: bool = False) -> None:
+    def set_animated(self, artists: Sequence[Artist], partial: bool = False,
+                     keep: bool = False) -> None:
         """Replace the animated artists (e.g. after their axes were cleared and redrawn); the
         next refresh renders everything, or only the volatile axes when ``partial`` (the new
-        artists replace animated ones and nothing static changed outside the volatile axes)."""
+        artists replace animated ones and nothing static changed outside the volatile axes), or
+        nothing static when ``keep`` (the new artists replace animated ones and nothing static
+        changed at all; changed axes limits are still detected and re-rendered)."""
         self.animated = list(artists)
         if self.blit:
             for a in self.animated:
                 a.set_animated(True)
-        self.invalidate(partial=partial)
+        if not keep:
+            self.invalidate(partial=partial)
 
     def invalidate(self, partial: bool = False) -> None:
         """A static part changed: re-render the volatile axes (``partial``) or everything on the
