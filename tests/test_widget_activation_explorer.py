@@ -246,3 +246,33 @@ def test_view_blits_and_matches_a_full_render():
     for value in (-1.0, 2.5):
         ex.mean.value = value
         assert_same_picture(pixels(ex.view.widget.value), full_render_of(ex.view))
+
+
+def test_mean_slider_back_and_forth_restores_cached_renderings():
+    """Back to a mean shown before: the view restores its rendering from the cache instead of
+    re-rendering the histogram axes, and the picture is still the full render's."""
+    from test_widget_base import assert_same_picture, full_render, pixels
+
+    ex = ActivationExplorer(name="sigmoid", mean=0.0, std=1.0)
+    means = [0.5, 1.0, 1.5, 2.0, 2.5]
+    for m in means:
+        limits = ex.plot.ax_a.get_ylim()
+        ex.mean.value = m
+        assert ex.plot.ax_a.get_ylim() != limits  # else the test would not test the cache
+    drawn = ex.view.full_redraws + ex.view.partial_redraws
+    cached = ex.view.cached_redraws
+    for m in reversed(means[:-1]):
+        ex.mean.value = m
+        animated = ex.view.animated
+        for a in animated:
+            a.set_animated(False)
+        try:
+            want = full_render(ex.view.fig)
+        finally:
+            for a in animated:
+                a.set_animated(True)
+        assert_same_picture(pixels(ex.view.widget.value), want)
+    # each of these means moves the histogram's y-limit (drawn on the way up), so each one on
+    # the way back is a cache hit and nothing is rendered again
+    assert ex.view.full_redraws + ex.view.partial_redraws == drawn
+    assert ex.view.cached_redraws == cached + len(means) - 1

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from backprop_lab.widgets import lr_explorer
-from backprop_lab.widgets.base import BlitFigureView, FigureView, new_figure
+from backprop_lab.widgets.base import BlitFigureView, FigureView, encode_png, new_figure
 
 
 def pixels(png: bytes) -> np.ndarray:
@@ -161,3 +161,74 @@ def test_playground_step_redraws_only_what_changes():
         assert_same_picture(pixels(pg.view.widget.value), full_render(pg.fig))
     finally:
         plt.close(pg.fig)
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_encode_png_round_trips_exactly(channels):
+    """encode_png is lossless: Pillow decodes exactly the pixels given (RGB and RGBA, also from
+    a strided view such as the RGB part of an RGBA buffer)."""
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
+    rgba[10:20] = 255  # a flat band, as a figure's background
+    given = rgba[..., :channels]
+    png = encode_png(given)
+    decoded = np.asarray(Image.open(io.BytesIO(png)))
+    assert decoded.shape == (37, 53, channels)
+    assert np.array_equal(decoded, given)
+
+
+def test_encode_png_of_a_figure_matches_pillow():
+    fig = new_figure(4, 3)
+    ax = fig.add_subplot()
+    ax.plot([0, 1, 2], [1, 0, 2])
+    fig.canvas.draw()
+    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+    ours = np.asarray(Image.open(io.BytesIO(encode_png(rgb))))
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buf, format="png")
+    assert np.array_equal(ours, np.asarray(Image.open(buf)))
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("bad", [np.zeros((4, 4, 3), np.float64), np.zeros((4, 4), np.uint8),
+                                 np.zeros((4, 4, 2), np.uint8)])
+def test_encode_png_rejects_what_is_not_uint8_rgb_or_rgba(bad):
+    with pytest.raises(ValueError, match="uint8 pixels of shape"):
+        encode_png(bad)
+
+
+def test_cache_restores_earlier_limits_and_invalidate_empties_it():
+    d = Demo(cache=2)
+    try:
+        d.update(1)
+        d.ax_img.set_xlim(0, 2)
+        d.update(2)
+        full = d.view.full_redraws
+        d.ax_img.set_xlim(0, 1)  # back to limits rendered before: from the cache
+        d.update(3)
+        assert (d.view.full_redraws, d.view.cached_redraws) == (full, 1)
+        assert_same_picture(pixels(d.view.widget.value), full_render(d.fig))
+        d.ax_img.set_xlim(0, 3)
+        d.update(4)
+        assert d.view.full_redraws == full + 1
+        d.ax_img.set_xlabel("a new label")
+        d.view.invalidate()  # a static change: every cached rendering is stale
+        d.ax_img.set_xlim(0, 2)
+        d.update(5)
+        assert (d.view.full_redraws, d.view.cached_redraws) == (full + 2, 1)
+        assert_same_picture(pixels(d.view.widget.value), full_render(d.fig))
+        for lim in (4, 5, 6, 7):  # at most ``cache`` renderings are kept
+            d.ax_img.set_xlim(0, lim)
+            d.update(lim)
+        assert len(d.view._cache) <= 2
+    finally:
+        plt.close(d.fig)
+
+
+def test_without_cache_earlier_limits_are_drawn_again(demo):
+    demo.ax_img.set_xlim(0, 2)
+    demo.update(1)
+    full = demo.view.full_redraws
+    demo.ax_img.set_xlim(0, 1)
+    demo.update(2)
+    assert (demo.view.full_redraws, demo.view.cached_redraws) == (full + 1, 0)

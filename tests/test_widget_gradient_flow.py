@@ -231,3 +231,21 @@ def test_view_blits_and_matches_a_full_render():
     w.depth.value = 12  # every axes' x-limits move: everything
     assert w.view.full_redraws == full + 1
     assert_same_picture(pixels(w.view.widget.value), full_render_of(w.view))
+
+
+def test_depth_slider_back_and_forth_restores_cached_renderings():
+    """Going back to a depth shown before restores its rendering from the view's cache (no full
+    draw), and the picture is still the full render's."""
+    from test_widget_base import assert_same_picture, pixels
+
+    w = GradientFlowExplorer(depth=6, width=32)
+    for depth in (7, 8, 9):
+        w.depth.value = depth
+    full, cached = w.view.full_redraws, w.view.cached_redraws
+    for depth in (8, 7, 6):
+        w.depth.value = depth
+        assert_same_picture(pixels(w.view.widget.value), full_render_of(w.view))
+    assert (w.view.full_redraws, w.view.cached_redraws) == (full, cached + 3)
+    w.depth.value = 13  # never shown: drawn
+    assert w.view.full_redraws == full + 1
+    assert_same_picture(pixels(w.view.widget.value), full_render_of(w.view))

@@ -282,8 +282,10 @@ def test_frames_blit_and_match_a_full_render(race):
     # frames move artists only: contours and axes come from the cache
     assert (race.view.full_redraws, race.view.partial_redraws) == (full, partial)
     assert_same_picture(pixels(race.view.widget.value), full_render_of(race.view))
-    race.lrs["SGD"].value = 0.05  # a new race on the same surface: the loss axes alone
-    assert (race.view.full_redraws, race.view.partial_redraws) == (full, partial + 1)
+    limits = race.plot.ax_loss.get_ylim()
+    race.lrs["SGD"].value = 0.05  # a new race on the same surface: at most the loss axes
+    moved = race.plot.ax_loss.get_ylim() != limits
+    assert (race.view.full_redraws, race.view.partial_redraws) == (full, partial + moved)
     assert_same_picture(pixels(race.view.widget.value), full_render_of(race.view))
     race.surface.value = "saddle"  # new contours and a symlog loss axis: everything
     assert race.view.full_redraws == full + 1
@@ -292,3 +294,41 @@ def test_frames_blit_and_match_a_full_render(race):
         check.value = False
     assert race.status_text == "pick at least one optimizer"
     assert_same_picture(pixels(race.view.widget.value), full_render_of(race.view))
+
+
+def test_loss_limits_are_quarter_decades_and_a_small_lr_change_keeps_the_axes(race):
+    """The log loss axes' limits are quarter decades around the data, so a small change of α
+    re-renders nothing static; going back to limits seen before comes from the view's cache."""
+    from test_widget_base import assert_same_picture, pixels
+
+    ax = race.plot.ax_loss
+    lo, hi = ax.get_ylim()
+    assert np.log10([lo, hi]) * 4 == pytest.approx(np.round(np.log10([lo, hi]) * 4))
+    shown = np.concatenate([y[np.isfinite(y)] for y in race.plot.shown_losses.values()])
+    assert lo <= np.nanmin(shown) and hi >= np.nanmax(shown)
+    v = race.view
+    full, partial, cached = v.full_redraws, v.partial_redraws, v.cached_redraws
+    lr = race.lrs["Adam"].value
+    for factor in (1.12, 1.12 ** 2, 1.12, 1.0):  # limits stay: the animated artists only
+        race.lrs["Adam"].value = lr * factor
+        assert ax.get_ylim() == (lo, hi)
+    assert (v.full_redraws, v.partial_redraws, v.cached_redraws) == (full, partial, cached)
+    assert_same_picture(pixels(v.widget.value), full_render_of(v))
+
+    # SGD up and back: each move to new limits re-renders the loss axes, each move back to
+    # limits shown before is restored from the cache
+    lr = race.lrs["SGD"].value
+    seen, limits, expect_partial, expect_cached = {ax.get_ylim()}, ax.get_ylim(), 0, 0
+    for factor in (1.12, 1.12 ** 2, 1.12 ** 3, 1.12 ** 2, 1.12, 1.0):
+        race.lrs["SGD"].value = lr * factor
+        new = ax.get_ylim()
+        if new != limits:
+            expect_cached += new in seen
+            expect_partial += new not in seen
+        seen.add(new)
+        limits = new
+        assert_same_picture(pixels(v.widget.value), full_render_of(v))
+    assert expect_partial > 0, "SGD's α did not move the limits: the test tests nothing"
+    assert v.full_redraws == full
+    assert (v.partial_redraws - partial, v.cached_redraws - cached) == (expect_partial,
+                                                                       expect_cached)

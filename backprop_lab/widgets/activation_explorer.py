@@ -254,6 +254,9 @@ class ActivationExplorer(ExplorerView):
                       p.all_patch, p.sat_hist, p.ax_a.title],
             volatile=[p.ax_a],
             overlay=[p.ax_f.get_legend(), p.ax_a.get_legend()],
+            # the static parts (axes, ticks, legends) depend on the limits alone: keep the
+            # renderings of the last few limits, so moving a slider back costs no redraw of them
+            cache=8,
         )
         self._show_status()
         for c in (self.activation, self.mean, self.std, self.threshold):

@@ -353,6 +353,10 @@ class GradientFlowExplorer(ExplorerView):
             animated=[p.std_line, p.zstd_line, p.ax_std.get_legend(), p.grad_line, p.message,
                       *p.bars, p.title],
             volatile=[p.ax_std, p.ax_grad],
+            # the static parts (axes, ticks, fixed titles) depend on the limits alone: keep the
+            # renderings of the last depths, so moving the depth slider back costs no full draw
+            # (~1.6 MB per rendering at this size)
+            cache=10,
         )
         self._show_status()
         for c in (self.depth, self.width, self.activation, self.init, self.batchnorm):

@@ -322,6 +322,12 @@ def _play_step(steps: int) -> int:
     return max(1, int(steps) // 150)
 
 
+def _quarter_decade(x: float, down: bool) -> float:
+    """``x`` (> 0) rounded down (or up) to a quarter decade 10^(k/4)."""
+    k = math.log10(x) * 4
+    return 10.0 ** ((math.floor(k + 1e-9) if down else math.ceil(k - 1e-9)) / 4)
+
+
 def _clamp_lr(value: float) -> float:
     return min(max(float(value), LR_MIN), LR_MAX)
 
@@ -415,7 +421,10 @@ class OptimizerRace:
         # blitting (inline fallback): contours, axes and grid are rendered once per surface; a
         # frame redraws only the racers' trails, heads and loss lines, the cursor, the legend
         # (its texts are the current losses), the loss panel's title and the status line
-        self.view = FigureView(fig, animated=self._animated_artists(), volatile=[self.plot.ax_loss])
+        # the static parts depend on the surface (which invalidates) and the limits alone: keep
+        # the renderings of the last few loss-axes limits (~0.9 MB each)
+        self.view = FigureView(fig, animated=self._animated_artists(), volatile=[self.plot.ax_loss],
+                               cache=8)
 
         self.surface.observe(self._on_surface, names="value")
         for name in self.builders:
@@ -483,6 +492,12 @@ class OptimizerRace:
             self.plot.draw_surface(surface)
         colors = {n: i for i, n in enumerate(self.builders)}
         self.plot.set_race(self.result, surface, colors)
+        ax = self.plot.ax_loss
+        if self.result is not None and ax.get_yscale() == "log":
+            # limits outward to quarter decades, so that a small change of α leaves the loss
+            # axes (and their cached rendering) as they are
+            lo, hi = ax.get_ylim()
+            ax.set_ylim(_quarter_decade(lo, down=True), _quarter_decade(hi, down=False))
 
     def _show_frame(self) -> None:
         self.plot.show_frame(self.result, self.frame.value, self.error)
@@ -522,8 +537,9 @@ class OptimizerRace:
             self.frame.max = steps
             self._recompute()
             self._show_frame()
-            # new racer artists; the contours are unchanged: re-render only the loss axes
-            self.view.set_animated(self._animated_artists(), partial=True)
+            # new racer artists, nothing static changed (the contours and the start are the
+            # surface's): the loss axes are re-rendered only if their limits moved
+            self.view.set_animated(self._animated_artists(), keep=True)
             self.view.refresh()
         finally:
             self._busy = False
