@@ -323,7 +323,7 @@ def _backward_221_parts(x: np.ndarray, y: float, W1: np.ndarray, b1: np.ndarray,
 
 
 def _check_221(c: Checker, out: object, x: np.ndarray, y: float, W1: np.ndarray, b1: np.ndarray,
-               W2: np.ndarray, b2: np.ndarray, first: bool = False, what: str = "") -> None:
+               W2: np.ndarray, b2: np.ndarray, what: str = "") -> None:
     d2, d1, dW1, db1, dW2, db2 = c.results(out, _NAMES_221, kind="6 results")
     h, n = W1.shape
     for arr, name, shape in ((d2, "delta2", (1,)), (d1, "delta1", (h,)), (dW1, "dW1", (h, n)),
