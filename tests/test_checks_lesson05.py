@@ -241,3 +241,15 @@ MISTAKES = [
 ]
 
 # -- errors in the student's code ----------------------------------------------------------------------
+
+
+def test_backward_221_first_case_counts_all_six_results(capsys):
+    """A wrong δ⁽¹⁾ on the lesson's numbers does not earn "values on the first case", although
+    δ⁽²⁾, dW2 and db2 were right: 2 of 4 steps, 1 of 2 points."""
+    from backprop_lab.checks import grading
+
+    score = grading.grader("lesson05", "backward_221", points=2)
+    assert score(lambda *a: backward_221(*a, mistake="no_sp")) == 1
+    assert score(b221_via_dlda) == 1.5  # right on the lesson's numbers, NaN once a⁽²⁾ rounds to 1
+    assert score(backward_221) == 2
+    assert "missing σ′" in capsys.readouterr().out
