@@ -6,6 +6,7 @@ from backprop_lab.checks.lesson06 import (
     check_accuracy,
     check_linear_backward,
     check_predict,
+    check_smallest_good_width,
     check_train_epochs,
 )
 
@@ -57,11 +58,49 @@ def accuracy(net, X, y):
     return float(np.mean(predict(net, X) == y))
 
 
+def smallest_good_width(accuracy_of, widths, seeds, threshold=0.9, mistake=None):
+    """Reference (and, with ``mistake``, its typical wrong variants)."""
+    order = list(widths) if mistake == "given_order" else sorted(widths)
+    if mistake == "largest":
+        order = order[::-1]
+    for width in order:
+        acc = np.array([accuracy_of(width, s) for s in seeds])
+        t = 0.9 if mistake == "fixed_threshold" else threshold
+        good = {"ge": acc >= t}.get(mistake, acc > t)
+        passes = {"any": good.any(), "all": good.all(), "mean": acc.mean() > t,
+                  "two": good.sum() >= 2}.get(mistake, good.sum() > len(seeds) / 2)
+        if passes:
+            return width
+    return order[-1] if mistake == "last_if_none" else None
+
+
+def smallest_good_width_trains_all(accuracy_of, widths, seeds, threshold=0.9):
+    table = {w: [accuracy_of(w, s) for s in seeds] for w in sorted(widths)}
+    good = [w for w, acc in table.items() if sum(a > threshold for a in acc) > len(seeds) / 2]
+    return good[0] if good else None
+
+
+def _sgw(mistake):
+    return lambda a, w, s, t=0.9: smallest_good_width(a, w, s, t, mistake=mistake)
+
+
+def test_smallest_good_width_agrees_with_the_lesson_helper():
+    """The reference and lesson 06's ``smallest_width`` agree on random tables (3 seeds)."""
+    from backprop_lab.lesson_helpers import smallest_width
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        table = {w: tuple(rng.choice([0.5, 0.9, 0.95], size=3)) for w in range(1, 6)}
+        got = smallest_good_width(lambda w, s, t=table: t[w][s], list(table), (0, 1, 2))
+        assert got == smallest_width(table, 0.9)
+
+
 REFERENCES = [
     (check_linear_backward, linear_backward),
     (check_train_epochs, train_epochs),
     (check_predict, predict),
     (check_accuracy, accuracy),
+    (check_smallest_good_width, smallest_good_width),
 ]
 CHECKS = [check for check, _ in REFERENCES]
 
@@ -112,6 +151,17 @@ MISTAKES = [
     (check_accuracy, lambda net, X, y: 1 - accuracy(net, X, y), "that is the error rate"),
     (check_accuracy, lambda net, X, y: float(np.mean(net.forward(X).argmin(1) == y)),
      "not argmin"),
+    (check_smallest_good_width, _sgw("ge"), "use >, not >="),
+    (check_smallest_good_width, _sgw("any"), "one good seed is not enough"),
+    (check_smallest_good_width, _sgw("all"), "you asked for all of them"),
+    (check_smallest_good_width, _sgw("mean"), "do not average the accuracies"),
+    (check_smallest_good_width, _sgw("largest"), "return the smallest"),
+    (check_smallest_good_width, _sgw("given_order"), "go through sorted(widths)"),
+    (check_smallest_good_width, _sgw("two"), "not a fixed 2"),
+    (check_smallest_good_width, _sgw("fixed_threshold"), "not a fixed 0.9"),
+    (check_smallest_good_width, _sgw("last_if_none"), "return None"),
+    (check_smallest_good_width, smallest_good_width_trains_all, "without training the larger ones"),
+    (check_smallest_good_width, lambda a, w, s, t=0.9: 3.0, "return the width itself"),
 ]
 
 # -- errors in the student's code ----------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """Checks for ``exercises/05_backprop_derivation.ipynb``.
 
 One check per task: :func:`check_delta_softmax_ce`, :func:`check_delta_back`,
-:func:`check_param_grads`, :func:`check_gradient_check`. Expected values come from the batch
-formulas of the course notation — Δ = (P − Y)/m, Δ_prev = (Δ @ W) ⊙ g′(Z_prev), dW = Δᵀ A_prev,
-db = Σ_rows Δ — and from :mod:`backprop_lab.gradcheck`.
+:func:`check_param_grads`, :func:`check_gradient_check`, :func:`check_backward_221`. Expected
+values come from the batch formulas of the course notation — Δ = (P − Y)/m, Δ_prev = (Δ @ W) ⊙
+g′(Z_prev), dW = Δᵀ A_prev, db = Σ_rows Δ — from :mod:`backprop_lab.gradcheck`, and, for the
+lesson's hand-worked 2-2-1 network (section 0), from the column-vector formulas δ⁽²⁾ = a⁽²⁾ − y,
+δ⁽¹⁾ = (W⁽²⁾ᵀδ⁽²⁾) ⊙ σ′(z⁽¹⁾), dW = δ a_prevᵀ, db = δ.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from backprop_lab.checks.core import Checker
 from backprop_lab.checks.helpers import call_with_hints
 from backprop_lab.gradcheck import numerical_gradient, relative_error
 
-__all__ = ["check_delta_back", "check_delta_softmax_ce", "check_gradient_check",
-           "check_param_grads"]
+__all__ = ["check_backward_221", "check_delta_back", "check_delta_softmax_ce",
+           "check_gradient_check", "check_param_grads"]
 
 F32 = {"rtol": 1e-5, "atol": 1e-6}
 
@@ -283,4 +285,126 @@ def check_gradient_check(gradient_check: Callable) -> None:
                "The denominator has a floor: max(|a| + |n|, 1e-8)"}))
     c.close(out, 0.0, atol=1e-12, what="a zero gradient gives 0, not NaN",
             hint="the denominator has a floor: max(|a| + |n|, 1e-8)")
+    c.done()
+
+
+# -- the lesson's 2-2-1 network, worked by hand (lesson 05, section 0) ---------------------------
+
+_NAMES_221 = ("delta2", "delta1", "dW1", "db1", "dW2", "db2")
+
+
+def _forward_221(x: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray,
+                 b2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    z1 = W1 @ x + b1
+    a1 = act.sigmoid(z1)
+    z2 = W2 @ a1 + b2
+    return z1, a1, z2, act.sigmoid(z2)
+
+
+def _backward_221_parts(x: np.ndarray, y: float, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray,
+                        b2: np.ndarray) -> dict[str, np.ndarray]:
+    """The right answer and the typical wrong pieces, by name."""
+    z1, a1, z2, a2 = _forward_221(x, W1, b1, W2, b2)
+    d2 = a2 - y
+    s1 = a1 * (1 - a1)
+    d1 = (W2.T @ d2) * s1
+    with np.errstate(all="ignore"):
+        via_dlda = (-(y / a2) + (1 - y) / (1 - a2)) * a2 * (1 - a2)
+    return {
+        "delta2": d2, "delta1": d1, "dW1": np.outer(d1, x), "db1": d1,
+        "dW2": np.outer(d2, a1), "db2": d2,
+        # typical mistakes
+        "d2_sign": y - a2, "d2_twice": d2 * a2 * (1 - a2), "d2_z": z2 - y, "d2_dlda": via_dlda,
+        "d1_no_sp": W2.T @ d2, "d1_sp_of_a": (W2.T @ d2) * act.sigmoid(a1) * (1 - act.sigmoid(a1)),
+        "d1_sp_of_z": (W2.T @ d2) * z1 * (1 - z1), "d1_times_a": (W2.T @ d2) * a1,
+        "d1_sign": -d1,
+        "dW1_T": np.outer(x, d1), "dW1_a": np.outer(d1, a1), "dW2_x": np.outer(d2, x),
+    }
+
+
+def _check_221(c: Checker, out: object, x: np.ndarray, y: float, W1: np.ndarray, b1: np.ndarray,
+               W2: np.ndarray, b2: np.ndarray, what: str = "") -> None:
+    d2, d1, dW1, db1, dW2, db2 = c.results(out, _NAMES_221, kind="6 results")
+    h, n = W1.shape
+    for arr, name, shape in ((d2, "delta2", (1,)), (d1, "delta1", (h,)), (dW1, "dW1", (h, n)),
+                             (db1, "db1", (h,)), (dW2, "dW2", (1, h)), (db2, "db2", (1,))):
+        c.array(arr, dtype=np.float64, shape=shape, name=name)
+    r = _backward_221_parts(x, y, W1, b1, W2, b2)
+    tag = f" ({what})" if what else ""
+    comps = [
+        (d2, r["delta2"], dict(what="δ⁽²⁾" + tag,
+            hint="δ⁽²⁾ = ∂𝓛/∂z⁽²⁾ = a⁽²⁾ − y for a sigmoid output with binary cross-entropy",
+            mistakes=[
+                (r["d2_sign"], "wrong sign: δ⁽²⁾ = a⁽²⁾ − y (the output minus the target), not "
+                               "y − a⁽²⁾; gradient descent then subtracts it"),
+                (r["d2_twice"], "the σ′(z⁽²⁾) = a(1 − a) of the output is already inside "
+                                "a⁽²⁾ − y (it cancelled against ∂𝓛/∂a): do not multiply by it "
+                                "again"),
+                (r["d2_z"], "δ⁽²⁾ = a⁽²⁾ − y uses the output a⁽²⁾ = σ(z⁽²⁾), not z⁽²⁾"),
+                (r["d2_dlda"], "∂𝓛/∂a · σ′ divides by a(1 − a), which is 0 once σ saturates (a⁽²⁾ "
+                               "rounds to 1): use the simplified δ⁽²⁾ = a⁽²⁾ − y"),
+            ])),
+        (dW2, r["dW2"], dict(what="dW2" + tag,
+            hint="dW⁽²⁾ = δ⁽²⁾ a⁽¹⁾ᵀ (np.outer(delta2, a1)): the hidden activations, shape (1, n_hidden)",
+            mistakes=[(r["dW2_x"], "dW⁽²⁾ multiplies δ⁽²⁾ by the input of layer 2, the hidden "
+                                   "activations a⁽¹⁾, not by x")])),
+        (db2, r["db2"], dict(what="db2" + tag, hint="db⁽²⁾ = δ⁽²⁾")),
+        (d1, r["delta1"], dict(what="δ⁽¹⁾" + tag,
+            hint="δ⁽¹⁾ = (W⁽²⁾ᵀ δ⁽²⁾) ⊙ σ′(z⁽¹⁾) with σ′(z⁽¹⁾) = a⁽¹⁾(1 − a⁽¹⁾)",
+            mistakes=[
+                (r["d1_no_sp"], "missing σ′: the gradient also flows through the hidden sigmoid, "
+                                "multiply element-wise by σ′(z⁽¹⁾) = a⁽¹⁾(1 − a⁽¹⁾)"),
+                (r["d1_sp_of_a"], "σ′ belongs to z⁽¹⁾: σ′(z⁽¹⁾) = a⁽¹⁾(1 − a⁽¹⁾); you applied "
+                                  "the sigmoid to a⁽¹⁾ a second time"),
+                (r["d1_sp_of_z"], "σ′(z) = σ(z)(1 − σ(z)) = a⁽¹⁾(1 − a⁽¹⁾), not z(1 − z)"),
+                (r["d1_times_a"], "σ′(z⁽¹⁾) is a⁽¹⁾(1 − a⁽¹⁾), not a⁽¹⁾ alone"),
+                (r["d1_sign"], "wrong sign: δ⁽¹⁾ has the sign of W⁽²⁾ᵀ δ⁽²⁾ (σ′ > 0); check the "
+                               "sign of δ⁽²⁾ = a⁽²⁾ − y"),
+            ])),
+        (dW1, r["dW1"], dict(what="dW1" + tag,
+            hint="dW⁽¹⁾ = δ⁽¹⁾ xᵀ (np.outer(delta1, x)): row j holds the gradients of the weights "
+                 "into hidden unit j",
+            mistakes=[
+                (r["dW1_T"], "dW1 is transposed: it has W⁽¹⁾'s layout, row j = the weights into "
+                             "hidden unit j, so δ⁽¹⁾ goes first: np.outer(delta1, x) = δ⁽¹⁾ xᵀ"),
+                (r["dW1_a"], "dW⁽¹⁾ multiplies δ⁽¹⁾ by the input of layer 1, x, not by a⁽¹⁾"),
+            ])),
+        (db1, r["db1"], dict(what="db1" + tag, hint="db⁽¹⁾ = δ⁽¹⁾")),
+    ]
+    # the six results count as one step: the first failing one is reported (with its own hint)
+    # before any passes, so the "values on the first case" quarter needs all six right
+    for got, ref, kw in comps:
+        if not np.allclose(np.asarray(got, dtype=np.float64), ref, rtol=1e-6, atol=1e-9):
+            c.close(got, ref, **kw)
+    for got, ref, kw in comps:
+        c.close(got, ref, **kw)
+
+
+def check_backward_221(backward_221: Callable) -> None:
+    """The lesson 05 §0 network: sigmoid hidden layer, sigmoid output + BCE, one example as a
+    column vector. Returns (δ⁽²⁾, δ⁽¹⁾, dW1, db1, dW2, db2)."""
+    c = Checker("backward_221", backward_221)
+    x, y = np.array([1.0, 2.0]), 1.0
+    W1, b1 = np.array([[0.1, 0.2], [-0.3, 0.4]]), np.array([0.1, -0.1])
+    W2, b2 = np.array([[0.5, -0.6]]), np.array([0.2])
+    out = c.call(x, y, W1, b1, W2, b2, label="the lesson's 2-2-1 network (x = (1, 2), y = 1, "
+                                              "W1 = [[0.1, 0.2], [-0.3, 0.4]], b1 = (0.1, -0.1), "
+                                              "W2 = [[0.5, -0.6]], b2 = (0.2,))")
+    _check_221(c, out, x, y, W1, b1, W2, b2)
+
+    rng = np.random.default_rng(21)
+    for n, h, y in ((3, 4, 0.0), (2, 3, 1.0), (5, 1, 0.0)):
+        x = rng.standard_normal(n)
+        W1, b1 = rng.standard_normal((h, n)), rng.standard_normal(h)
+        W2, b2 = rng.standard_normal((1, h)), rng.standard_normal(1)
+        out = c.call(x, y, W1, b1, W2, b2, label=f"a random network with {n} inputs and {h} "
+                                                 f"hidden units, y = {y:g}")
+        _check_221(c, out, x, y, W1, b1, W2, b2, what="random networks, y = 0 and 1")
+
+    x, y = np.array([1.0, 2.0]), 0.0
+    W1, b1 = np.array([[0.1, 0.2], [-0.3, 0.4]]), np.array([0.1, -0.1])
+    W2, b2 = np.array([[40.0, 40.0]]), np.array([20.0])
+    out = c.call(x, y, W1, b1, W2, b2, label="a saturated output: z⁽²⁾ ≈ 70, so a⁽²⁾ rounds to "
+                                              "1.0, and y = 0")
+    _check_221(c, out, x, y, W1, b1, W2, b2, what="saturated output")
     c.done()

@@ -1,10 +1,11 @@
 """Checks for ``exercises/06_mlp_from_scratch.ipynb``.
 
 One check per task: :func:`check_linear_backward`, :func:`check_train_epochs`,
-:func:`check_predict`, :func:`check_accuracy`. Expected values come from the batch formulas of the
-course notation (dW = Δᵀ A_prev, db = Σ_rows Δ, dA_prev = Δ W) and from the library:
-:func:`backprop_lab.train.fit` with plain :class:`~backprop_lab.optim.SGD` runs exactly the loop
-the training task asks for.
+:func:`check_predict`, :func:`check_accuracy`, :func:`check_smallest_good_width`. Expected values
+come from the batch formulas of the course notation (dW = Δᵀ A_prev, db = Σ_rows Δ, dA_prev = Δ W)
+and from the library: :func:`backprop_lab.train.fit` with plain :class:`~backprop_lab.optim.SGD`
+runs exactly the loop the training task asks for. The width search of lesson 06's playground task
+is checked on accuracy tables designed by hand, each with its answer worked out in a comment.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from backprop_lab.model import Sequential, mlp
 from backprop_lab.optim import SGD
 from backprop_lab.train import fit
 
-__all__ = ["check_accuracy", "check_linear_backward", "check_predict", "check_train_epochs"]
+__all__ = ["check_accuracy", "check_linear_backward", "check_predict", "check_smallest_good_width",
+           "check_train_epochs"]
 
 F32 = {"rtol": 1e-5, "atol": 1e-6}
 
@@ -305,4 +307,113 @@ def check_accuracy(accuracy: Callable) -> None:
     out = c.number(c.call(net, Xr[:1], (yr[:1] + 1) % 3, label="a batch of one, predicted wrong"))
     c.close(out, 0.0, what="a batch of one, wrong, gives 0.0",
             hint="compare the predicted class with y row by row")
+    c.done()
+
+
+# -- task 5: the smallest hidden width that learns XOR (lesson 06, section 9) --------------------
+
+
+class _Table:
+    """A stand-in for "train this width with this seed and return its test accuracy": looks the
+    accuracy up in a table and records which widths were trained."""
+
+    def __init__(self, table: dict[int, tuple[float, ...]], seeds: tuple[int, ...]) -> None:
+        self.table, self.seeds, self.trained = table, seeds, []
+
+    def __call__(self, width: int, seed: int) -> float:
+        if width not in self.table or seed not in self.seeds:
+            raise ValueError(f"accuracy_of({width!r}, {seed!r}): this test knows only the widths "
+                             f"{sorted(self.table)} and the seeds {list(self.seeds)}; call it with "
+                             "one width and one seed from the arguments")
+        self.trained.append(int(width))
+        return self.table[width][self.seeds.index(seed)]
+
+
+def _width_case(c: Checker, fn: Callable, table: dict[int, tuple[float, ...]], widths: tuple,
+                seeds: tuple[int, ...], threshold: float, label: str, expected: int | None,
+                what: str, mistakes: dict[Any, str], hint: str) -> None:
+    acc = _Table(table, seeds)
+    out = c.call(acc, widths, seeds, threshold, label=label)
+    if isinstance(out, (bool, np.bool_)) or not (out is None or isinstance(out, (int, np.integer))):
+        c.fail(f"expected a width (an int) or None, got {type(out).__name__} ({out!r})",
+               hint="return the width itself, e.g. `return width`, not its accuracies or a "
+                    "True/False verdict" if out is not None else "did you forget to `return` it?")
+    c.ok("returns a width (int) or None")
+    got = None if out is None else int(out)
+    c.true(got == expected, what, f"{what}: expected {expected}, got {got}",
+           hint=mistakes.get(got, hint))
+    c.true(all(w <= expected for w in acc.trained) if expected is not None else True,
+           "stops at the first width that passes",
+           f"{what}: the answer is {expected}, but you also trained width(s) "
+           f"{sorted({w for w in acc.trained if expected is not None and w > expected})}",
+           hint="training is the expensive part: go through the widths from small to large and "
+                "return as soon as one passes, without training the larger ones")
+
+
+def check_smallest_good_width(smallest_good_width: Callable) -> None:
+    """The smallest width whose accuracy is > threshold on more than half of the seeds, else None."""
+    c = Checker("smallest_good_width", smallest_good_width)
+    rule = ("a width passes when its accuracy is strictly above the threshold on more than half "
+            "of the seeds (2 of 3); return the smallest passing width")
+    # the lesson's table (section 9): test accuracies after 1,000 Adam steps, in 120ths (120 test
+    # points). Width 2 passes on no seed (107/120 < 0.9), width 3 on all three: the answer is 3.
+    lesson = {1: (80 / 120, 73 / 120, 74 / 120), 2: (83 / 120, 103 / 120, 107 / 120),
+              3: (111 / 120, 118 / 120, 112 / 120), 4: (111 / 120, 114 / 120, 117 / 120)}
+    _width_case(c, smallest_good_width, lesson, (1, 2, 3, 4), (0, 1, 2), 0.9,
+                "lesson 06's table of XOR test accuracies (widths 1–4, seeds 0, 1, 2), "
+                "threshold 0.9", 3, "the lesson's XOR table gives width 3",
+                {4: "that is the largest width that passes: return the smallest (the first one, "
+                    "going from small to large)",
+                 1: "width 1 passes on no seed: count the seeds whose accuracy is above the "
+                    "threshold"}, rule)
+
+    # one width per typical mistake: with "≥" width 2 passes (0.9 twice), with "any seed" width
+    # 1 (one seed), with "mean > threshold" width 4 (mean 0.943), with "all seeds" width 5, the
+    # largest passing width is 6; the right answer is 3 (0.99 on 2 of 3 seeds, mean only 0.727)
+    designed = {1: (0.5, 0.95, 0.5), 2: (0.9, 0.9, 0.5), 3: (0.99, 0.2, 0.99),
+                4: (0.85, 0.99, 0.99), 5: (0.95, 0.95, 0.95), 6: (0.1, 0.95, 0.95)}
+    _width_case(c, smallest_good_width, designed, (1, 2, 3, 4, 5, 6), (0, 1, 2), 0.9,
+                "a designed table (widths 1–6, seeds 0, 1, 2), threshold 0.9", 3,
+                "more than half of the seeds, strictly above the threshold", {
+                    2: "“above 0.9” is strict: an accuracy of exactly 0.9 does not pass (use >, "
+                       "not >=)",
+                    1: "one good seed is not enough: the width must pass on more than half of the "
+                       "seeds (2 of 3)",
+                    4: "count the seeds above the threshold; do not average the accuracies (a mean "
+                       "above 0.9 can come from one lucky seed)",
+                    5: "more than half of the seeds is enough (2 of 3); you asked for all of them",
+                    6: "that is the largest width that passes: return the smallest",
+                }, rule)
+
+    # the widths arrive unsorted: 2 fails, 4 is the smallest that passes, 8 comes first in the list
+    unsorted = {8: (0.95, 0.95, 0.95), 2: (0.6, 0.7, 0.95), 4: (0.93, 0.91, 0.5),
+                16: (0.99, 0.99, 0.99)}
+    _width_case(c, smallest_good_width, unsorted, (8, 2, 4, 16), (0, 1, 2), 0.9,
+                "widths (8, 2, 4, 16) in this order, seeds 0, 1, 2, threshold 0.9", 4,
+                "widths given in any order", {
+                    8: "the widths are not sorted here: go through sorted(widths), smallest first",
+                    16: "return the smallest passing width, going through sorted(widths)",
+                }, rule)
+
+    # five seeds: more than half is 3; width 2 passes on 2 of 5 only, width 3 on 3 of 5
+    five = {1: (0.5,) * 5, 2: (0.95, 0.95, 0.5, 0.5, 0.5), 3: (0.95, 0.5, 0.95, 0.5, 0.95)}
+    _width_case(c, smallest_good_width, five, (1, 2, 3), (0, 1, 2, 3, 4), 0.9,
+                "five seeds (0–4), widths 1–3, threshold 0.9", 3, "with five seeds, 3 must pass",
+                {2: "“more than half of the seeds” depends on how many seeds there are: with five "
+                    "seeds a width needs 3, not a fixed 2 (use len(seeds))"}, rule)
+
+    # the threshold is an argument: at 0.95 width 2 (0.93, 0.94, 0.96) no longer passes
+    strict = {1: (0.5, 0.5, 0.5), 2: (0.93, 0.94, 0.96), 3: (0.97, 0.99, 0.96)}
+    _width_case(c, smallest_good_width, strict, (1, 2, 3), (0, 1, 2), 0.95,
+                "threshold 0.95, widths 1–3, seeds 0, 1, 2", 3, "the threshold argument is used",
+                {2: "use the threshold you are given (0.95 here), not a fixed 0.9"}, rule)
+
+    # no width passes: None
+    hopeless = {1: (0.5, 0.6, 0.7), 2: (0.8, 0.95, 0.85)}
+    _width_case(c, smallest_good_width, hopeless, (1, 2), (0, 1, 2), 0.9,
+                "no width passes (widths 1, 2, seeds 0, 1, 2), threshold 0.9", None,
+                "None when no width passes", {
+                    2: "no width passes here (width 2 only on one seed): return None",
+                    1: "no width passes here: return None, not the first width",
+                }, "when no width passes, return None")
     c.done()
