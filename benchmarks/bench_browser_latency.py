@@ -87,7 +87,7 @@ WIDGETS: tuple[WidgetSpec, ...] = (
                'bench_race = OptimizerRace(surface="rosenbrock", '
                'selected=["SGD", "Momentum", "Nesterov", "Adam"], '
                'frame=100)',
-               slider="α", button="step ▸"),
+               slider="η", button="step ▸"),
     WidgetSpec("gradient_flow", "gradient flow",
                "from backprop_lab.widgets.gradient_flow import GradientFlowExplorer\n"
                'bench_gradient_flow = GradientFlowExplorer(depth=10, width=128, '

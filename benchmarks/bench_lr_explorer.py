@@ -93,7 +93,7 @@ def main() -> int:
         print(f"\n== {mode}")
         print(f"backend {matplotlib.get_backend()}, inline PNG view: {not explorer.view.interactive}, "
               f"figure {fig.get_figwidth():g}x{fig.get_figheight():g} in at {fig.dpi:g} dpi, "
-              f"{args.steps} steps, {args.changes} α-slider changes per surface")
+              f"{args.steps} steps, {args.changes} η-slider changes per surface")
         print(f"{'surface':<14}{'compute median':>16}{'p90':>8}"
               f"{'compute+redraw median':>24}{'p90':>8}")
         per_surface, steps_ms = measure(explorer, lrs, args.steps, rng)
@@ -112,7 +112,7 @@ def main() -> int:
         plt.close(fig)
     tm = medians[True]
     ok = tm <= BUDGET_MS
-    print(f"\nα-slider change → redrawn figure (the widget's default, blit): median {tm:.1f} ms, "
+    print(f"\nη-slider change → redrawn figure (the widget's default, blit): median {tm:.1f} ms, "
           f"{'within' if ok else 'OVER'} the {BUDGET_MS:g} ms budget; "
           f"without blitting: median {medians[False]:.1f} ms "
           f"({medians[False] / tm:.1f}x slower)")

@@ -4,7 +4,7 @@ Starts JupyterLab on 127.0.0.1 (a free port, a random token) with a temporary co
 ``lessons/`` as its root, opens lesson 03 and lesson 06, runs all cells from the menu
 (Run > Run All Cells), then uses the widgets the way a student does:
 
-* lesson 03, learning-rate explorer: focus the α slider, press ArrowRight a few times; the PNG of
+* lesson 03, learning-rate explorer: focus the η slider, press ArrowRight a few times; the PNG of
   the figure (``<img src=blob:...>``) must change after every press and the status line
   (``explorer.status_text``, drawn in the figure and read back from the kernel) must change too.
 * lesson 06, playground: focus the Step button, press Enter a few times; the boundary image must
@@ -12,7 +12,7 @@ Starts JupyterLab on 127.0.0.1 (a free port, a random token) with a temporary co
 
 Lesson 03 runs a second time in Notebook 7 (the ``notebook`` package, started the same way: its
 own server, token and copy of ``lessons/``), which shares JupyterLab's menus, notebook widget and
-``window.jupyterapp``, so the same helpers drive both: Run All Cells, no errors, dragging the α
+``window.jupyterapp``, so the same helpers drive both: Run All Cells, no errors, dragging the η
 handle with the mouse changes the figure, then the keyboard check above. Notebook 7.6 hands
 ArrowRight to its notebook shortcuts before the slider (``NB7_ARROW_KEY_PROBLEM``): when exactly
 that happens the test is reported as xfail, any other failure fails it. Skipped when ``notebook``
@@ -566,7 +566,7 @@ def open_and_run(page: sync_api.Page, server: JupyterServer, lesson: str, marker
 
 @dataclass
 class LRView:
-    """The learning-rate explorer's output in the page: its figure and its α slider."""
+    """The learning-rate explorer's output in the page: its figure and its η slider."""
 
     out: sync_api.Locator
     img: sync_api.Locator
@@ -590,7 +590,7 @@ def lr_value(page: sync_api.Page) -> float:
 
 
 def check_lr_arrow_keys(page: sync_api.Page, view: LRView, shots: str = "") -> None:
-    """ArrowRight on the focused α slider raises the learning rate and changes the figure and
+    """ArrowRight on the focused η slider raises the learning rate and changes the figure and
     the status line, each press in a bounded time. Screenshots: ``{shots}lr_explorer_*.png``."""
     view.out.scroll_into_view_if_needed()
     view.out.screenshot(path=str(ARTIFACTS / f"{shots}lr_explorer_before.png"))
@@ -610,7 +610,7 @@ def check_lr_arrow_keys(page: sync_api.Page, view: LRView, shots: str = "") -> N
     readout1 = view.readout.inner_text()
     view.out.screenshot(path=str(ARTIFACTS / f"{shots}lr_explorer_after.png"))
     page.screenshot(path=str(ARTIFACTS / f"{shots}lr_explorer_page.png"))
-    print(f"α {lr0} -> {lr1} (readout {readout0} -> {readout1})\nstatus before: {status0}\n"
+    print(f"η {lr0} -> {lr1} (readout {readout0} -> {readout1})\nstatus before: {status0}\n"
           f"status after:  {status1}")
 
     assert lr1 > lr0, "ArrowRight did not raise the learning rate"
@@ -679,8 +679,8 @@ def test_playground_step_in_jupyterlab(lab: JupyterServer, page: sync_api.Page) 
 #: active cell to the next heading and takes the focus off the slider, whose value stays.
 NB7_ARROW_KEY_PROBLEM = (
     "Notebook 7 runs its notebook shortcuts before the focused widget sees the key "
-    "(no bubblingKeydown): ArrowRight on the α slider moved the active cell to the next heading "
-    "instead of raising α"
+    "(no bubblingKeydown): ArrowRight on the η slider moved the active cell to the next heading "
+    "instead of raising η"
 )
 
 #: where the focus is: the active cell's index and the focused element's classes
@@ -690,7 +690,7 @@ FOCUS_JS = """() => [window.jupyterapp.shell.currentWidget.content.activeCellInd
 
 def test_lr_explorer_slider_in_notebook7(nb7: JupyterServer, page: sync_api.Page) -> None:
     """The course in Notebook 7 (``jupyter notebook``): lesson 03 at /notebooks/..., Run All
-    Cells from its menu bar, the α slider dragged with the mouse, then the keyboard check of the
+    Cells from its menu bar, the η slider dragged with the mouse, then the keyboard check of the
     JupyterLab test (expected to fail while Notebook 7 takes ArrowRight: see NB7_ARROW_KEY_PROBLEM)."""
     _needs_module("backprop_lab.widgets.lr_explorer")
     t = time.monotonic()
@@ -699,7 +699,7 @@ def test_lr_explorer_slider_in_notebook7(nb7: JupyterServer, page: sync_api.Page
     assert app[0] == "Jupyter Notebook" and app[1].startswith("7."), f"not Notebook 7: {app}"
     view = LRView.find(page)
 
-    # the mouse: drag α's handle to the right; a new figure must come
+    # the mouse: drag η's handle to the right; a new figure must come
     lr0, src0, pixels0 = lr_value(page), img_src(view.img), img_digest(view.img)
     view.img.evaluate(RECORDER_JS)
     drag_handle(page, view.handle, 12)
@@ -708,8 +708,8 @@ def test_lr_explorer_slider_in_notebook7(nb7: JupyterServer, page: sync_api.Page
     lr1 = lr_value(page)
     view.out.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "nb7_lr_explorer_page.png"))
-    print(f"mouse drag: α {lr0:.4g} -> {lr1:.4g}")
-    assert lr1 > lr0, "dragging the α handle right did not raise the learning rate"
+    print(f"mouse drag: η {lr0:.4g} -> {lr1:.4g}")
+    assert lr1 > lr0, "dragging the η handle right did not raise the learning rate"
     assert img_src(view.img) != src0
     assert img_digest(view.img) != pixels0, "the figure's pixels did not change"
     assert error_outputs(page) == []
@@ -727,7 +727,7 @@ def test_lr_explorer_slider_in_notebook7(nb7: JupyterServer, page: sync_api.Page
     page.wait_for_timeout(300)
     cell1, focused = page.evaluate(FOCUS_JS)
     lr2 = lr_value(page)
-    print(f"ArrowRight: α {lr1:.4g} -> {lr2:.4g}, active cell {cell0} -> {cell1}, "
+    print(f"ArrowRight: η {lr1:.4g} -> {lr2:.4g}, active cell {cell0} -> {cell1}, "
           f"focus on {focused!r}")
     print(f"Notebook 7 test (page load to the keyboard check) took {time.monotonic() - t:.1f} s")
     if lr2 == lr1 and cell1 != cell0 and "jp-MarkdownCell" in focused:

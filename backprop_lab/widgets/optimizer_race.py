@@ -494,7 +494,7 @@ class OptimizerRace:
         self.plot.set_race(self.result, surface, colors)
         ax = self.plot.ax_loss
         if self.result is not None and ax.get_yscale() == "log":
-            # limits outward to quarter decades, so that a small change of α leaves the loss
+            # limits outward to quarter decades, so that a small change of η leaves the loss
             # axes (and their cached rendering) as they are
             lo, hi = ax.get_ylim()
             ax.set_ylim(_quarter_decade(lo, down=True), _quarter_decade(hi, down=False))
