@@ -28,8 +28,9 @@ from numbers import Real
 
 import numpy as np
 
-__all__ = ["LimitCheck", "check_lr_limits", "check_tanh_match", "gd_factor_on_quadratic",
-           "run_gd_on_quadratic", "saturated_fraction"]
+__all__ = ["LimitCheck", "check_fastest_beta", "check_lr_limits", "check_sgd_stable_lr",
+           "check_tanh_match", "fastest_beta", "gd_factor_on_quadratic",
+           "run_gd_on_quadratic", "saturated_fraction", "sgd_distance_ratio"]
 
 
 def run_gd_on_quadratic(lr: float, curvature: float, steps: int = 40, w0: float = 1.5) -> np.ndarray:
@@ -208,6 +209,166 @@ def check_tanh_match(my_tanh_std: object = None, *, sigmoid_std: float = 4.0,
             way = "lower" if mine > target else "raise"
             line = (f"my_tanh_std = {std:g}: not yet — tanh is then {mine:.1%} saturated, sigmoid "
                     f"with std {sigmoid_std:g} {target:.1%}; {way} the std")
+    if show:
+        print(line)
+    return ok
+
+
+# ------------------------------------------------------------------------------------------------
+# lesson 08: the optimizer race on the ravine, and the momentum explorer (issue 16)
+#
+# Imports of the library's optimizers and surfaces stay inside the functions, so that importing
+# this module still loads NumPy only.
+
+
+def _as_beta(value: object, name: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Real | np.floating | np.integer):
+        raise TypeError(f"{name} must be a number (the momentum β you found, in [0, 1)), "
+                        f"got {type(value).__name__} {value!r}")
+    beta = float(value)
+    if not (math.isfinite(beta) and 0.0 <= beta < 1.0):
+        raise ValueError(f"{name} must be a momentum β in [0, 1), got {beta!r}")
+    return beta
+
+
+def sgd_distance_ratio(lr: float, surface: str = "ravine", steps: int = 2000) -> float:
+    """How much SGD with learning rate ``lr`` still gains over the second half of a run on a named
+    surface: ‖w_steps − w*‖ / ‖w_{steps/2} − w*‖, measured with
+    :func:`backprop_lab.surfaces.run_optimizer` from the surface's start (0 when the run sits
+    exactly on the minimum, ``inf`` when it diverged by the library's rule). Clearly below 1: the
+    run converges; 1 or more: it bounces or runs away."""
+    from backprop_lab.optim import SGD
+    from backprop_lab.surfaces import get_surface, run_optimizer
+
+    s = get_surface(surface)
+    w_star = np.asarray(s.minima[0], dtype=np.float64)
+    traj = run_optimizer(s, lambda params: SGD(params, lr=lr), steps=steps)
+    if traj.path.shape[0] < steps + 1:                     # stopped early: diverged
+        return math.inf
+    d_mid = float(np.linalg.norm(traj.path[steps // 2] - w_star))
+    d_end = float(np.linalg.norm(traj.path[-1] - w_star))
+    if not math.isfinite(d_end):
+        return math.inf
+    return 0.0 if d_mid == 0.0 else d_end / d_mid
+
+
+def check_sgd_stable_lr(my_sgd_eta: object = None, *, surface: str = "ravine",
+                        tolerance: float = 0.15, show: bool = True) -> bool | None:
+    """Check lesson 08's race task: SGD's largest learning rate that still converges on a quadratic
+    surface (the ravine ½(x²/25 + y²)).
+
+    The truth is computed from the surface: its largest Hessian eigenvalue λ_max gives the limit
+    2/λ_max, and the verdict on the student's value comes from running SGD there
+    (:func:`sgd_distance_ratio`). A value is right when it is at most the limit and at least
+    ``1 − tolerance`` times it (the race's η slider moves by factors of 10^0.05 ≈ 1.12, so 15 %
+    lets the slider's best value count). ``None`` means "not found yet": the check says what to set
+    and reveals nothing. Prints one line when ``show``; returns True/False, or None when unset.
+
+    Raises ``TypeError``/``ValueError`` for a value that is not a positive finite number, and
+    ``ValueError`` for a surface without a constant Hessian.
+    """
+    from backprop_lab.surfaces import get_surface
+
+    if not (isinstance(tolerance, Real) and 0 < tolerance < 0.5):
+        raise ValueError(f"tolerance must be a relative tolerance in (0, 0.5), got {tolerance!r}")
+    s = get_surface(surface)
+    if s.hessian is None or not s.minima:
+        raise ValueError(f"surface {surface!r} has no Hessian or no minimum; use a quadratic one "
+                         "such as 'ravine' or 'bowl'")
+    h = np.asarray(s.hessian(np.asarray(s.minima[0], dtype=np.float64)), dtype=np.float64)
+    if not np.allclose(h, s.hessian(np.asarray(s.start, dtype=np.float64))):
+        raise ValueError(f"surface {surface!r} is not a quadratic (its Hessian varies); use a "
+                         "quadratic one such as 'ravine' or 'bowl'")
+    eta = _as_lr(my_sgd_eta, "my_sgd_eta")
+    if eta is None:
+        line = (f"my_sgd_eta: not set yet — set my_sgd_eta to the η you found (the largest η at "
+                f"which SGD still converges on the {surface})")
+        if show:
+            print(line)
+        return None
+    lam_max = float(np.linalg.eigvalsh(h).max())
+    limit = 2.0 / lam_max
+    ratio = sgd_distance_ratio(eta, surface)
+    converges = ratio < 0.999           # bouncing (ratio 1) or running away is not converging
+    ok = converges and eta >= (1 - tolerance) * limit
+    factor = 1.0 - eta * lam_max
+    if ok:
+        line = (f"my_sgd_eta = {eta:.3g}: right. Along the steep direction (curvature λ_max = "
+                f"{lam_max:.3g}) every step multiplies the error by 1 − ηλ_max = {factor:.3f}: "
+                f"it flips sign each step and shrinks only while |1 − ηλ_max| < 1, i.e. for "
+                f"η < 2/λ_max = {limit:.3g}")
+    elif converges:
+        line = (f"my_sgd_eta = {eta:.3g}: too small — SGD still converges at clearly larger η "
+                f"(here the distance to the minimum still shrinks to {ratio:.1e} of its mid-run "
+                "value over the second half of a 2000-step run); raise η until the run stops converging")
+    else:
+        line = (f"my_sgd_eta = {eta:.3g}: too large — at this η SGD does not converge on the "
+                f"{surface}: the steep coordinate swings back at least as far each step (distance at the "
+                f"end of a 2000-step run / at mid-run: {ratio:.3g}); lower η")
+    if show:
+        print(line)
+    return ok
+
+
+def fastest_beta(eta: float = 0.01, kappa: float = 100.0, lam_min: float = 1.0,
+                 grid: int = 99_901) -> tuple[float, float]:
+    """The β in [0, 0.999] with the lowest predicted rate of heavy-ball momentum at a fixed η on
+    the quadratic with eigenvalues (λ_min, κ·λ_min), found by evaluating
+    :func:`backprop_lab.explore.momentum.heavy_ball_rate` on a grid of ``grid`` values of β
+    (steps of 1e-5). Returns (β, rate)."""
+    from backprop_lab.explore.momentum import heavy_ball_rate
+
+    betas = np.linspace(0.0, 0.999, grid)
+    rates = heavy_ball_rate(eta, betas, (lam_min, kappa * lam_min))
+    i = int(np.argmin(rates))
+    return float(betas[i]), float(rates[i])
+
+
+def check_fastest_beta(my_beta: object = None, *, eta: float = 0.01, kappa: float = 100.0,
+                       tolerance: float = 0.015, show: bool = True) -> bool | None:
+    """Check lesson 08's momentum-explorer task: at a fixed η (0.01) on the quadratic with
+    eigenvalues (1, κ = 100), which β makes heavy-ball momentum fastest?
+
+    The truth comes from the predicted rate :func:`backprop_lab.explore.momentum.heavy_ball_rate`
+    minimised over β (:func:`fastest_beta`); a value is right when its predicted rate is at most
+    ``tolerance`` above the best rate (0.015 at a rate of 0.90 is about 15 % more steps per digit
+    of accuracy; the explorer shows the predicted rate and its β slider moves by 0.001, so the
+    best β can be found closely). The message
+    compares the rate at the student's β with plain gradient descent's (β = 0) and says which root
+    limits it. ``None`` means "not found yet": the check says what to set and reveals nothing.
+    Prints one line when ``show``; returns True/False, or None when unset.
+
+    Raises ``TypeError``/``ValueError`` for a value that is not a number in [0, 1).
+    """
+    from backprop_lab.explore.momentum import heavy_ball_rate
+
+    if not (isinstance(tolerance, Real) and 0 < tolerance < 0.5):
+        raise ValueError(f"tolerance must be a rate tolerance in (0, 0.5), got {tolerance!r}")
+    beta = _as_beta(my_beta, "my_beta")
+    if beta is None:
+        line = ("my_beta: not set yet — set my_beta to the β you found (the one with the fastest "
+                "run at the task's η and κ)")
+        if show:
+            print(line)
+        return None
+    best_beta, best_rate = fastest_beta(eta, kappa)
+    rate = float(heavy_ball_rate(eta, beta, (1.0, kappa)))
+    rate_gd = float(heavy_ball_rate(eta, 0.0, (1.0, kappa)))
+    ok = rate <= best_rate + tolerance
+    if ok:
+        line = (f"my_beta = {beta:.3g}: right — predicted rate {rate:.3f} per step against "
+                f"{rate_gd:.3f} for β = 0. The slow direction (λ_min = 1) is the bottleneck: its "
+                f"two roots are real while β < (1 − √(ηλ_min))² = {best_beta:.3f}, and the larger "
+                f"one falls as β grows; past that β they turn complex with modulus √β, which "
+                f"grows again. The fastest β is where they meet, rate √β = {best_rate:.3f}")
+    elif beta < best_beta:
+        line = (f"my_beta = {beta:.3g}: too small — predicted rate {rate:.3f}; the slow direction "
+                "still creeps (its roots are real), more momentum speeds it up; raise β")
+    else:
+        line = (f"my_beta = {beta:.3g}: too large — predicted rate {rate:.3f}; the run spirals "
+                "(complex roots of modulus √β), so less momentum is faster; lower β")
     if show:
         print(line)
     return ok
