@@ -27,7 +27,7 @@ QUANTITIES: dict[str, str] = {
     "a_std": r"activation std, std($a^{(l)}$)",
     "a_mean": r"activation mean, mean($a^{(l)}$)",
     "z_std": r"pre-activation std, std($z^{(l)}$)",
-    "grad_norm": r"weight gradient $\|\partial L/\partial W^{(l)}\|$ (log)",
+    "grad_norm": r"weight gradient $\|\partial \mathcal{L}/\partial W^{(l)}\|$ (log)",
     "delta_std": r"back-prop. gradient std($\delta^{(l)}$) (log)",
     "saturated": "% saturated units",
 }
@@ -49,7 +49,7 @@ def layer_colors(n: int, cmap: str = "viridis") -> list:
 
 
 class FlowPlot:
-    """Three panels against the layer number l: activation std (line), ‖∂L/∂W⁽ˡ⁾‖ (line, log
+    """Three panels against the layer number l: activation std (line), ‖∂𝓛/∂W⁽ˡ⁾‖ (line, log
     scale) and % saturated units (bars, ``max_depth`` of them created once, unused ones hidden).
 
     ``update(stats)`` changes data, bar heights, limits and the title in place.

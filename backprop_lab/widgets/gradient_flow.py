@@ -5,14 +5,14 @@ Linear output layer with 10 classes, one seeded random batch is sent forward and
 cross-entropy loss backward. For every hidden layer l the widget shows
 
 - the spread of the activations a⁽ˡ⁾ = g(z⁽ˡ⁾) (their standard deviation over batch and units),
-- the norm of the weight gradient ‖∂L/∂W⁽ˡ⁾‖ (Frobenius, log scale),
+- the norm of the weight gradient ‖∂𝓛/∂W⁽ˡ⁾‖ (Frobenius, log scale),
 - the percentage of saturated units: |g′(z)| < 0.05 · max g′ (for ReLU: z ≤ 0, no gradient).
 
 Compute (pure, seeded, fast)::
 
     s = compute_gradient_flow(depth=10, width=128, activation="sigmoid", init="standard",
                               batchnorm=False, seed=0)
-    s.grad_norm            # (depth,) ‖∂L/∂W⁽ˡ⁾‖ for l = 1 … depth
+    s.grad_norm            # (depth,) ‖∂𝓛/∂W⁽ˡ⁾‖ for l = 1 … depth
     s.status               # one-line summary ("gradient norm: layer 1 / layer 10 = 2.1e-04 …")
 
 :func:`flow_statistics` measures the same statistics for any :class:`~backprop_lab.model.Sequential`
@@ -68,8 +68,8 @@ class FlowStats:
     - ``z_mean``, ``z_std``: pre-activations z⁽ˡ⁾ (the input of g, i.e. after BatchNorm if any)
     - ``a_mean``, ``a_std``: activations a⁽ˡ⁾ = g(z⁽ˡ⁾)
     - ``saturated``: fraction of the (batch × width) values with |g′(z)| < SATURATION · max g′
-    - ``delta_std``: std of the back-propagated gradient δ⁽ˡ⁾ = ∂L/∂z⁽ˡ⁾
-    - ``grad_norm``: ‖∂L/∂W⁽ˡ⁾‖ of the Linear layer feeding layer l (Frobenius norm)
+    - ``delta_std``: std of the back-propagated gradient δ⁽ˡ⁾ = ∂𝓛/∂z⁽ˡ⁾
+    - ``grad_norm``: ‖∂𝓛/∂W⁽ˡ⁾‖ of the Linear layer feeding layer l (Frobenius norm)
     - ``loss``: the loss value; ``status``: a short text summary; ``messages``: input notes.
     """
 
@@ -97,9 +97,9 @@ class FlowStats:
         return np.arange(1, len(self.a_std) + 1)
 
     def table(self) -> str:
-        """One row per hidden layer: mean and std of a, % saturated, std of δ, ‖∂L/∂W‖."""
+        """One row per hidden layer: mean and std of a, % saturated, std of δ, ‖∂𝓛/∂W‖."""
         head = (f"{'layer':>5} {'mean a':>8} {'std a':>8} {'% sat.':>7} "
-                f"{'std δ':>10} {'‖∂L/∂W‖':>10}")
+                f"{'std δ':>10} {'‖∂𝓛/∂W‖':>10}")
         rows = [head, "-" * len(head)]
         for i in range(len(self.a_std)):
             rows.append(f"{i + 1:>5} {self.a_mean[i]:>8.3f} {self.a_std[i]:>8.3f} "
@@ -123,8 +123,8 @@ def _saturated_fraction(kind: type[Layer], Z: np.ndarray, A: np.ndarray) -> floa
 class HiddenValues:
     """The arrays of one forward/backward pass, one list entry per hidden layer l = 1 … depth.
 
-    ``Z[l-1]``, ``A[l-1]``, ``delta[l-1]``: z⁽ˡ⁾, a⁽ˡ⁾ = g(z⁽ˡ⁾) and δ⁽ˡ⁾ = ∂L/∂z⁽ˡ⁾, each of shape
-    (batch, width); ``dW[l-1]``: ∂L/∂W⁽ˡ⁾ of the Linear layer feeding layer l; ``loss``: L.
+    ``Z[l-1]``, ``A[l-1]``, ``delta[l-1]``: z⁽ˡ⁾, a⁽ˡ⁾ = g(z⁽ˡ⁾) and δ⁽ˡ⁾ = ∂𝓛/∂z⁽ˡ⁾, each of shape
+    (batch, width); ``dW[l-1]``: ∂𝓛/∂W⁽ˡ⁾ of the Linear layer feeding layer l; ``loss``: 𝓛.
     """
 
     Z: list[np.ndarray]
@@ -138,7 +138,7 @@ class HiddenValues:
 def hidden_values(net: Sequential, X: np.ndarray, y: np.ndarray,
                   loss: SoftmaxCrossEntropy | None = None) -> HiddenValues:
     """Forward ``X`` (batch, n_in) through ``net``, backpropagate ``loss(net(X), y)`` (default
-    softmax cross-entropy), and keep z⁽ˡ⁾, a⁽ˡ⁾, δ⁽ˡ⁾ and ∂L/∂W⁽ˡ⁾ of every hidden layer — each
+    softmax cross-entropy), and keep z⁽ˡ⁾, a⁽ˡ⁾, δ⁽ˡ⁾ and ∂𝓛/∂W⁽ˡ⁾ of every hidden layer — each
     activation layer (sigmoid, tanh, ReLU) and the Linear layer before it.
 
     The passes go layer by layer with the layers' own forward/backward, so the intermediate
@@ -156,7 +156,7 @@ def hidden_values(net: Sequential, X: np.ndarray, y: np.ndarray,
         g = loss.backward()
         for i in range(len(net.layers) - 1, -1, -1):
             g = net.layers[i].backward(g)
-            grads[i] = g  # ∂L/∂(input of layer i)
+            grads[i] = g  # ∂𝓛/∂(input of layer i)
     inputs.append(out)
     hv = HiddenValues([], [], [], [], [], value)
     last_linear: Linear | None = None
@@ -291,7 +291,7 @@ def _status(s: FlowStats, depth: int, activation: str, init: str, batchnorm: boo
         g = s.grad_norm
         zero = np.flatnonzero(g == 0) + 1
         if zero.size == g.size:
-            lines.append("no gradient reaches any hidden layer (all ‖∂L/∂W‖ = 0): "
+            lines.append("no gradient reaches any hidden layer (all ‖∂𝓛/∂W‖ = 0): "
                          "with zero init every hidden unit stays identical")
         else:
             ratio = g[0] / g[-1] if g[-1] > 0 else math.inf
