@@ -198,19 +198,15 @@ def _index(cells: list[dict], text: str, start: int = 0) -> int:
     return next(i for i in range(start, len(cells)) if text in _src(cells[i]))
 
 
-def test_questions_come_before_the_output_and_answers_after():
-    """At least three hidden answers; each sits below a code cell with a stored output, and the
-    markdown above that code cell asks the question ("Predict")."""
+def test_questions_do_not_give_their_answers_away():
+    """The question above each hidden answer's output does not print the answer's key number
+    (the order question → output → answer is tested for every lesson in test_lesson_questions.py)."""
     cells = _cells()
     answers = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and ANSWER in _src(c)]
-    assert len(answers) >= 3, f"{len(answers)} hidden answers, expected at least 3"
+    assert len(answers) >= 3
     for i in answers:
-        assert "<details>" in _src(cells[i]) and "</details>" in _src(cells[i])
         code = max(j for j in range(i) if cells[j]["cell_type"] == "code")
-        assert cells[code]["outputs"], f"the code cell above answer {i} has no stored output"
         prompt = max(j for j in range(code) if cells[j]["cell_type"] == "markdown")
-        assert "Predict" in _src(cells[prompt]), f"no question above the output of answer {i}"
-        # the answer's key number is not printed in the question
         assert "3.16" not in _src(cells[prompt]) and "0.0956" not in _src(cells[prompt])
 
 

@@ -94,24 +94,6 @@ def _first(cells: list[tuple[str, str]], text: str) -> int:
     return next(i for i, (_, src) in enumerate(cells) if text in src)
 
 
-@pytest.mark.parametrize("name", ["09_vanishing_exploding.ipynb", "10_regularization.ipynb"])
-def test_questions_come_before_the_output_and_answers_after(name):
-    cells = _cells(name)
-    answers = [i for i, (kind, src) in enumerate(cells)
-               if kind == "markdown" and "<details><summary>Answer</summary>" in src]
-    assert len(answers) >= 3, f"{name}: {len(answers)} hidden answers, want at least 3"
-    previous = -1
-    for a in answers:
-        # the nearest "Predict" prompt above this answer (after the previous answer), with at
-        # least one code cell with outputs between the prompt and the answer
-        prompts = [i for i in range(previous + 1, a)
-                   if cells[i][0] == "markdown" and "Predict" in cells[i][1]]
-        assert prompts, (name, a)
-        q = prompts[-1]
-        assert any(kind == "code" for kind, _ in cells[q + 1:a]), (name, q, a)
-        previous = a
-
-
 def test_lesson09_widget_task_comes_before_the_explanation():
     cells = _cells("09_vanishing_exploding.ipynb")
     widget = _first(cells, "GradientFlowExplorer(")
