@@ -3,7 +3,6 @@ helpers it uses (backprop_lab.plotting.surfaces)."""
 
 from __future__ import annotations
 
-import io
 import math
 import time
 
@@ -11,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from _tolerance import gamma
-from PIL import Image
+from _widget_helpers import line_data, png_pixels
 
 from backprop_lab.plotting.surfaces import (
     contour_levels,
@@ -42,15 +41,6 @@ def explorer():
     ex = LRExplorer(surface="quadratic_1d", lr=0.05, steps=40)
     yield ex
     plt.close(ex.fig)
-
-
-def line_data(line) -> tuple[np.ndarray, np.ndarray]:
-    x, y = line.get_data()
-    return np.array(x, dtype=float), np.array(y, dtype=float)
-
-
-def png_pixels(view) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(view.widget.value)).convert("RGB"), dtype=np.int16)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -4,13 +4,12 @@ average against its closed form, bad inputs, and both views driven headlessly.""
 
 from __future__ import annotations
 
-import io
 import math
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from PIL import Image
+from _widget_helpers import line_data, png_pixels
 
 from backprop_lab.explore import momentum as mx
 from backprop_lab.explore.momentum import (
@@ -330,15 +329,6 @@ def explorer():
     ex = MomentumExplorer(eta=0.01, beta=0.0, kappa=100)
     yield ex
     plt.close(ex.fig)
-
-
-def line_data(line) -> tuple[np.ndarray, np.ndarray]:
-    x, y = line.get_data()
-    return np.array(x, dtype=float), np.array(y, dtype=float)
-
-
-def png_pixels(view) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(view.widget.value)).convert("RGB"), dtype=np.int16)
 
 
 def test_beta_slider_recomputes_and_moves_artists(explorer):
