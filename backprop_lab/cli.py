@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from backprop_lab.errors import CliError
+
 #: defaults of ``backprop-lab train``: 784-256-128-10 ReLU, Adam with a cosine schedule
 TRAIN_DEFAULTS = {
     "hidden": [256, 128],
@@ -113,10 +115,6 @@ def _add_train_parser(sub) -> None:
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (default: a bar on stderr when it is a terminal)")
     p.set_defaults(func=cmd_train)
-
-
-class CliError(Exception):
-    """A problem with the command line's arguments found after parsing (one line, exit 1)."""
 
 
 def _check_args(args) -> None:

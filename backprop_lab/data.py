@@ -37,6 +37,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
+from backprop_lab.errors import ChecksumError
+
 if TYPE_CHECKING:  # evaluated by type checkers only: numpy.random and numpy.typing load lazily
     from numpy.typing import DTypeLike
 
@@ -110,26 +112,6 @@ _RESTORE_HINT = (
 # ---------------------------------------------------------------------------------------------
 
 
-class ChecksumError(ValueError):
-    """A file's sha256 differs from the expected one: the file is corrupt or not the original.
-
-    Attributes ``path``, ``expected`` and ``actual`` hold the file and the two hex digests.
-    """
-
-    def __init__(self, path: Path, expected: str, actual: str, hint: str | None = None) -> None:
-        self.path = path
-        self.expected = expected
-        self.actual = actual
-        message = (
-            f"checksum mismatch for {path}:\n"
-            f"  expected sha256 {expected}\n"
-            f"  actual   sha256 {actual}\n"
-            "The file is corrupt or is not the original. "
-            + (hint if hint is not None else _RESTORE_HINT)
-        )
-        super().__init__(message)
-
-
 def _sha256_file(path: Path) -> str:
     """Hex sha256 of the bytes of ``path``, read in 1 MiB chunks."""
     import hashlib
@@ -164,7 +146,7 @@ def verify_sha256(path: PathLike, expected: str, *, hint: str | None = None) -> 
         raise ValueError(f"expected must be a sha256 digest of 64 hex digits, got {expected!r}")
     actual = _sha256_file(path)
     if actual != want:
-        raise ChecksumError(path, want, actual, hint)
+        raise ChecksumError(path, want, actual, hint if hint is not None else _RESTORE_HINT)
     return actual
 
 

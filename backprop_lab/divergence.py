@@ -29,6 +29,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from backprop_lab.errors import DivergenceError
+
 __all__ = ["LOSS_FACTOR", "PARAM_LIMIT", "DivergenceRule", "DivergenceError", "warn_zero_lr"]
 
 #: the loss may grow to this many times (1 + |its first value|) before training counts as diverged
@@ -81,26 +83,6 @@ class DivergenceRule:
     def check(self, loss: float, params: Iterable = ()) -> str | None:
         """The first clause of the rule that holds, as a phrase, or None if training is fine."""
         return self.check_loss(loss) or self.check_parameters(params)
-
-
-class DivergenceError(RuntimeError):
-    """Training diverged (see :mod:`backprop_lab.divergence`): carries the step and the history.
-
-    Attributes:
-        step: the step (counted from 0) whose loss or update tripped the rule.
-        epoch: its epoch (from 0); loss: the loss there; lr: the learning rate in use;
-        reason: which clause held; history: the :class:`~backprop_lab.train.History` so far.
-    """
-
-    def __init__(self, step: int, epoch: int, loss: float, lr: float, history, reason: str = "") -> None:
-        self.step, self.epoch, self.loss, self.lr, self.history = step, epoch, loss, lr, history
-        self.reason = reason or f"the loss became {loss}"
-        recent = ", ".join(f"{v:.4g}" for v in history.step_loss[-5:]) or "none"
-        super().__init__(
-            f"training diverged at step {step} (epoch {epoch + 1}) with learning rate {lr:g}: "
-            f"{self.reason}. Last losses before it: [{recent}]. Try a smaller learning "
-            f"rate, e.g. {lr / 10:g}, or clip the gradients."
-        )
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

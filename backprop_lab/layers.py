@@ -21,12 +21,9 @@ from collections.abc import Iterator
 import numpy as np
 
 from backprop_lab.activations import sigmoid
+from backprop_lab.errors import ShapeError
 from backprop_lab.init import Init, get_init
 from backprop_lab.parameter import Parameter
-
-
-class ShapeError(ValueError):
-    """An array reached a layer or loss with a shape it cannot take."""
 
 
 class Layer:

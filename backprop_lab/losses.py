@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_lab.activations import sigmoid
-from backprop_lab.layers import ShapeError
+from backprop_lab.errors import ShapeError
 
 
 class Loss:

@@ -15,12 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from backprop_lab.errors import WeightsError
 from backprop_lab.layers import Layer, Linear
 from backprop_lab.parameter import Parameter
-
-
-class WeightsError(ValueError):
-    """A weights file that does not fit the model it is loaded into."""
 
 
 class Sequential:

@@ -33,6 +33,7 @@ from matplotlib.ticker import NullFormatter
 
 from backprop_lab.data import TOY_DATASETS, load_toy, train_val_split
 from backprop_lab.divergence import DivergenceRule
+from backprop_lab.errors import SettingsError
 from backprop_lab.layers import ACTIVATION_LAYERS
 from backprop_lab.losses import SoftmaxCrossEntropy
 from backprop_lab.model import mlp
@@ -54,10 +55,6 @@ MAX_STEPS = 100_000  #: training stops here (keeps the history bounded)
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 #: settings a running model takes over without starting again; any other change rebuilds it
 LIVE_SETTINGS = ("lr", "batch_size")
-
-
-class SettingsError(ValueError):
-    """A playground setting that cannot be used; the message says which and why."""
 
 
 def parse_hidden(hidden: str | tuple[int, ...] | list[int]) -> tuple[int, ...]:
