@@ -11,11 +11,14 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
 
 import numpy as np
 
 from backprop_lab.errors import CliError
+from backprop_lab.validate import parse_int, parse_positive_float
 
 #: defaults of ``backprop-lab train``: 784-256-128-10 ReLU, Adam with a cosine schedule
 TRAIN_DEFAULTS = {
@@ -48,32 +51,25 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _int(text: str, minimum: int, expected: str) -> int:
+def _option(parse: Callable[[str], Any], text: str) -> Any:
+    """Run a :mod:`backprop_lab.validate` parser; its ValueError becomes argparse's one line."""
     try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {text}") from None
-    if v < minimum:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {text}")
-    return v
+        return parse(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _positive_int(text: str) -> int:
-    return _int(text, 1, "a positive integer")
+    return _option(partial(parse_int, minimum=1), text)
 
 
 def _nonnegative_int(text: str) -> int:
-    return _int(text, 0, "a non-negative integer")
+    return _option(partial(parse_int, minimum=0), text)
 
 
 def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive, finite number, got {text}") from None
-    if not v > 0 or v != v or v == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive, finite number, got {text}")
-    return v
+    """``--lr``: > 0 here (a run with η = 0 trains nothing), though an Optimizer accepts 0."""
+    return _option(parse_positive_float, text)
 
 
 def _add_train_parser(sub) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 from backprop_lab.layers import Layer
 from backprop_lab.losses import Loss
 from backprop_lab.model import Sequential
+from backprop_lab.validate import check_float_array
 
 
 def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
@@ -29,8 +30,7 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -
     ``x`` is perturbed in place, one entry at a time, and restored exactly afterwards, so ``f``
     should read ``x`` (e.g. a closure over a layer's ``W``). Returns an array shaped like ``x``.
     """
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"numerical_gradient: x must be a float array, got dtype {x.dtype}")
+    check_float_array("numerical_gradient: x", x)
     grad = np.zeros(x.shape, dtype=np.float64)
     flat = x.reshape(-1)  # a view: writing to it writes to x
     if not np.shares_memory(flat, x):

@@ -11,7 +11,10 @@ which is the column-vector math z = W a + b, ∂L/∂W = δ aᵀ, ∂L/∂b = δ
 the batch (lesson 05). ``dZ`` is the gradient of the loss with respect to Z; losses are means over
 the batch, so the 1/m is already inside ``dZ``.
 
-A layer caches exactly what its backward needs, named after the math (``A_prev``, ``Z``, ``A``).
+A layer caches exactly what its backward needs, named after the math (``A_prev``, ``Z``, ``A``),
+and declares those names in ``cache_names``: they are ``None`` until ``forward`` runs, and a
+``backward`` before it raises one error everywhere (:meth:`Layer._need_cache`). The activation
+layers compute through :mod:`backprop_lab.activations`, so each formula is written once.
 """
 
 from __future__ import annotations
@@ -20,46 +23,99 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from backprop_lab.activations import sigmoid
+from backprop_lab.activations import (
+    ACTIVATIONS,
+    leaky_relu_grad,
+    relu_grad,
+    sigmoid,
+    sigmoid_backward,
+    softmax,
+    softmax_backward,
+    tanh,
+    tanh_backward,
+)
 from backprop_lab.errors import ShapeError
 from backprop_lab.init import Init, get_init
 from backprop_lab.parameter import Parameter
+from backprop_lab.validate import check_choice, check_float_dtype, check_int, check_real
 
 
 class Layer:
-    """Base class: ``forward(X) -> out``, ``backward(d_out) -> d_in``, parameters, train/eval mode."""
+    """Base class: ``forward(X) -> out``, ``backward(d_out) -> d_in``, parameters, train/eval mode.
+
+    A subclass declares ``param_names`` (trainable arrays; the gradient of ``W`` is ``dW``),
+    ``buffer_names`` (saved, not trained) and ``cache_names`` (what ``forward`` stores for
+    ``backward``); ``Layer.__init__`` sets every cache to ``None``.
+    """
 
     #: names of the trainable arrays; the gradient of ``W`` is ``dW``
     param_names: tuple[str, ...] = ()
     #: names of non-trainable state saved with the model (e.g. BatchNorm running statistics)
     buffer_names: tuple[str, ...] = ()
+    #: names of what ``forward`` keeps for ``backward`` (``None`` until the first forward)
+    cache_names: tuple[str, ...] = ()
+    #: when False, ``backward`` may skip ∂L/∂input and return None. A Sequential sets it on its
+    #: first layer when nobody wants the gradient of the data (the training loop), which saves
+    #: a third of a Linear layer's backward work; every library layer honours it.
+    need_input_grad: bool = True
 
     def __init__(self) -> None:
         self.training = True
         #: index of this layer inside a Sequential model (set by the model), for error messages
         self.position: int | None = None
+        self.need_input_grad = True
+        for name in self.cache_names:
+            setattr(self, name, None)
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def backward(self, d_out: np.ndarray) -> np.ndarray:
+    def backward(self, d_out: np.ndarray) -> np.ndarray | None:
         raise NotImplementedError
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         return self.forward(X)
 
+    def _need_cache(self) -> None:
+        """Raise the one error for a ``backward`` called before any ``forward`` filled the cache."""
+        for name in self.cache_names:
+            if getattr(self, name, None) is None:
+                raise RuntimeError(
+                    f"{self.where()}: backward called before forward (its cache {name} is empty); "
+                    "call forward on this batch first"
+                )
+
     def parameters(self, prefix: str = "") -> list[Parameter]:
         """The layer's trainable arrays as :class:`Parameter` handles (named ``prefix + attr``)."""
         return [Parameter(self, a, prefix + a) for a in self.param_names]
 
+    def named_arrays(self, prefix: str = "") -> Iterator[tuple[str, Layer, str]]:
+        """``(name, owner, attr)`` of every parameter, then every buffer: what a model saves."""
+        for a in (*self.param_names, *self.buffer_names):
+            yield prefix + a, self, a
+
     def buffers(self) -> dict[str, np.ndarray]:
         return {a: getattr(self, a) for a in self.buffer_names}
 
-    def train(self) -> None:
-        self.training = True
+    def astype(self, dtype: np.dtype | type) -> Layer:
+        """Convert every parameter, gradient and buffer to ``dtype`` (new arrays); returns self."""
+        for a in (*self.param_names, *("d" + a for a in self.param_names), *self.buffer_names):
+            setattr(self, a, getattr(self, a).astype(dtype))
+        return self
 
-    def eval(self) -> None:
+    def train(self) -> Layer:
+        """Training mode (Dropout drops, BatchNorm uses batch statistics); returns self."""
+        self.training = True
+        return self
+
+    def eval(self) -> Layer:
+        """Evaluation mode (Dropout is the identity, BatchNorm uses running statistics); returns self."""
         self.training = False
+        return self
+
+    def in_features(self) -> int | None:
+        """Width of the input this layer requires, or None if any width fits (activations)."""
+        return None
 
     def out_features(self, n_in: int) -> int:
         """Width of the output for an input of width ``n_in`` (used by ``Sequential.summary``)."""
@@ -76,17 +132,17 @@ class Layer:
             want = f"(batch, {n})" if n is not None else "(batch, features)"
             raise ShapeError(f"{self.where()}: expected input of shape {want}, got shape {X.shape}")
 
+    def _check_dtype(self, X: np.ndarray, dtype: np.dtype) -> None:
+        """The input's dtype must be the weights' (float32 and float64 are never mixed silently)."""
+        if X.dtype != dtype:
+            raise TypeError(
+                f"{self.where()}: input dtype is {X.dtype} but the layer's weights are {dtype}; "
+                f"convert one of them explicitly (X.astype(np.{dtype}) or "
+                f"model.astype(np.{X.dtype})) — backprop_lab never mixes precisions silently"
+            )
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
-
-
-def _check_dtype(layer: Layer, X: np.ndarray, dtype: np.dtype) -> None:
-    if X.dtype != dtype:
-        raise TypeError(
-            f"{layer.where()}: input dtype is {X.dtype} but the layer's weights are {dtype}; "
-            f"convert one of them explicitly (X.astype(np.{dtype}) or model.astype(np.{X.dtype})) — "
-            "backprop_lab never mixes precisions silently"
-        )
 
 
 class Linear(Layer):
@@ -100,6 +156,7 @@ class Linear(Layer):
     """
 
     param_names = ("W", "b")
+    cache_names = ("A_prev",)
 
     def __init__(
         self,
@@ -110,25 +167,22 @@ class Linear(Layer):
         init: str | Init = "he_normal",
     ) -> None:
         super().__init__()
-        for arg, v in (("n_in", n_in), ("n_out", n_out)):
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"Linear: {arg} must be a positive integer, got {v!r}")
-        dtype = np.dtype(dtype)
-        if dtype not in (np.float32, np.float64):
-            raise ValueError(f"Linear: dtype must be float32 or float64, got {dtype}")
+        self.n_in, self.n_out = (check_int(f"Linear: {arg}", v, 1, expected="a positive integer",
+                                           type_error=False)
+                                 for arg, v in (("n_in", n_in), ("n_out", n_out)))
+        dtype = check_float_dtype("Linear: dtype", dtype)
         rng = rng if rng is not None else np.random.default_rng()
-        self.n_in, self.n_out = int(n_in), int(n_out)
         self.W = get_init(init)((self.n_out, self.n_in), rng, dtype).astype(dtype, copy=False)
         self.b = np.zeros(self.n_out, dtype=dtype)
         self.dW = np.zeros_like(self.W)
         self.db = np.zeros_like(self.b)
-        self.A_prev: np.ndarray | None = None
+        self.A_prev: np.ndarray | None
         self._ones = np.ones(0, dtype=dtype)  # a column of ones for db; resized to the batch
 
     def forward(self, A_prev: np.ndarray) -> np.ndarray:
         """Z = A_prev @ W.T + b.   A_prev: (batch, n_in) → Z: (batch, n_out)."""
         self._check_2d(A_prev, self.n_in)
-        _check_dtype(self, A_prev, self.W.dtype)
+        self._check_dtype(A_prev, self.W.dtype)
         self.A_prev = A_prev
         Z = A_prev @ self.W.T
         Z += self.b
@@ -137,11 +191,12 @@ class Linear(Layer):
     def backward(self, dZ: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """dW = dZ.T @ A_prev, db = dZ.sum(0), and returns dA_prev = dZ @ W.
 
-        dZ: (batch, n_out). With ``input_grad=False`` (the first layer, whose input is the data)
-        dA_prev is not computed, which saves a third of this layer's backward work.
+        dZ: (batch, n_out). With ``input_grad=False`` or ``need_input_grad`` off (the first layer,
+        whose input is the data) dA_prev is not computed, which saves a third of this layer's
+        backward work, and None is returned.
         """
-        if self.A_prev is None:
-            raise RuntimeError(f"{self.where()}: backward called before forward")
+        self._need_cache()
+        assert self.A_prev is not None
         if dZ.shape != (self.A_prev.shape[0], self.n_out):
             raise ShapeError(
                 f"{self.where()}: expected an upstream gradient of shape "
@@ -153,7 +208,10 @@ class Linear(Layer):
         if self._ones.shape[0] != m or self._ones.dtype != dZ.dtype:
             self._ones = np.ones(m, dtype=dZ.dtype)
         np.matmul(self._ones, dZ, out=self.db)
-        return dZ @ self.W if input_grad else None
+        return dZ @ self.W if input_grad and self.need_input_grad else None
+
+    def in_features(self) -> int:
+        return self.n_in
 
     def out_features(self, n_in: int) -> int:
         return self.n_out
@@ -165,33 +223,44 @@ class Linear(Layer):
 class ReLU(Layer):
     """a = max(z, 0); backward: dZ = dA ⊙ [Z > 0].
 
-    The indicator [Z > 0] is kept as 0.0/1.0 in Z's dtype: multiplying two float arrays is about
-    twice as fast as multiplying by a boolean array, and backward runs once per training step.
+    The mask g′(Z) = [Z > 0] comes from :func:`~backprop_lab.activations.relu_grad`, kept as
+    0.0/1.0 in Z's dtype (multiplying two float arrays is about twice as fast as multiplying by a
+    boolean array), and serves both passes: a = z·g′(z). That equals ``relu(z)`` except that a
+    negative z gives −0.0 where ``relu`` gives +0.0 (equal numbers; the bits stored notebook
+    outputs were made with).
     """
 
+    cache_names = ("mask",)
+
     def forward(self, Z: np.ndarray) -> np.ndarray:
-        self.mask = (Z > 0).astype(Z.dtype)
+        self.mask = relu_grad(Z)
         return Z * self.mask
 
-    def backward(self, dA: np.ndarray) -> np.ndarray:
-        return dA * self.mask
+    def backward(self, dA: np.ndarray) -> np.ndarray | None:
+        self._need_cache()
+        return dA * self.mask if self.need_input_grad else None
 
 
 class LeakyReLU(Layer):
-    """a = z if z > 0 else α z; backward: dZ = dA ⊙ (1 if Z > 0 else α)."""
+    """a = z if z > 0 else α z; backward: dZ = dA ⊙ (1 if Z > 0 else α).
+
+    The slope g′(Z) comes from :func:`~backprop_lab.activations.leaky_relu_grad` and serves both
+    passes: a = z·g′(z), bit for bit ``leaky_relu(z, α)``.
+    """
+
+    cache_names = ("slope",)
 
     def __init__(self, alpha: float = 0.01) -> None:
         super().__init__()
-        if not 0 <= alpha < 1:
-            raise ValueError(f"LeakyReLU: alpha must be in [0, 1), got {alpha!r}")
-        self.alpha = alpha
+        self.alpha = check_real("LeakyReLU: alpha", alpha, 0, 1, high_open=True)
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
-        self.slope = np.where(Z > 0, Z.dtype.type(1), Z.dtype.type(self.alpha))
+        self.slope = leaky_relu_grad(Z, self.alpha)
         return Z * self.slope
 
-    def backward(self, dA: np.ndarray) -> np.ndarray:
-        return dA * self.slope
+    def backward(self, dA: np.ndarray) -> np.ndarray | None:
+        self._need_cache()
+        return dA * self.slope if self.need_input_grad else None
 
     def __repr__(self) -> str:
         return f"LeakyReLU(alpha={self.alpha})"
@@ -200,23 +269,29 @@ class LeakyReLU(Layer):
 class Sigmoid(Layer):
     """a = σ(z); backward: dZ = dA ⊙ a(1 − a) (σ′ written with the cached output A)."""
 
+    cache_names = ("A",)
+
     def forward(self, Z: np.ndarray) -> np.ndarray:
         self.A = sigmoid(Z)
         return self.A
 
-    def backward(self, dA: np.ndarray) -> np.ndarray:
-        return dA * self.A * (1 - self.A)
+    def backward(self, dA: np.ndarray) -> np.ndarray | None:
+        self._need_cache()
+        return sigmoid_backward(dA, self.A) if self.need_input_grad else None
 
 
 class Tanh(Layer):
     """a = tanh(z); backward: dZ = dA ⊙ (1 − a²)."""
 
+    cache_names = ("A",)
+
     def forward(self, Z: np.ndarray) -> np.ndarray:
-        self.A = np.tanh(Z)
+        self.A = tanh(Z)
         return self.A
 
-    def backward(self, dA: np.ndarray) -> np.ndarray:
-        return dA * (1 - self.A * self.A)
+    def backward(self, dA: np.ndarray) -> np.ndarray | None:
+        self._need_cache()
+        return tanh_backward(dA, self.A) if self.need_input_grad else None
 
 
 class Softmax(Layer):
@@ -226,14 +301,15 @@ class Softmax(Layer):
     takes the logits and fuses the two, which is simpler and stable (lesson 12 shows why).
     """
 
+    cache_names = ("A",)
+
     def forward(self, Z: np.ndarray) -> np.ndarray:
-        shifted = Z - Z.max(axis=-1, keepdims=True)
-        e = np.exp(shifted)
-        self.A = e / e.sum(axis=-1, keepdims=True)
+        self.A = softmax(Z)
         return self.A
 
-    def backward(self, dA: np.ndarray) -> np.ndarray:
-        return self.A * (dA - (dA * self.A).sum(axis=-1, keepdims=True))
+    def backward(self, dA: np.ndarray) -> np.ndarray | None:
+        self._need_cache()
+        return softmax_backward(dA, self.A) if self.need_input_grad else None
 
 
 class Dropout(Layer):
@@ -244,22 +320,26 @@ class Dropout(Layer):
     backward:        dX = dA ⊙ mask
 
     Set ``fixed_mask`` (an array of the input's shape, already scaled) to reuse one mask, e.g. for a
-    gradient check.
+    gradient check. The cache ``dropped`` says what the last forward did (None before any);
+    ``mask`` is the mask it applied, or None when it passed X through.
     """
+
+    cache_names = ("dropped",)
 
     def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None) -> None:
         super().__init__()
-        if not isinstance(p, (int, float, np.integer, np.floating)) or not 0 <= p < 1:
-            raise ValueError(f"Dropout: p (the drop probability) must be in [0, 1), got {p!r}")
-        self.p = float(p)
+        self.p = check_real("Dropout: p (the drop probability)", p, 0, 1, high_open=True,
+                            type_error=False)
         self.rng = rng if rng is not None else np.random.default_rng()
         self.fixed_mask: np.ndarray | None = None
         self.mask: np.ndarray | None = None
+        self.dropped: bool | None
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         if not self.training or self.p == 0:
-            self.mask = None
+            self.mask, self.dropped = None, False
             return X
+        self.dropped = True
         if self.fixed_mask is not None:
             if self.fixed_mask.shape != X.shape:
                 raise ShapeError(
@@ -271,7 +351,10 @@ class Dropout(Layer):
             self.mask = (keep >= self.p).astype(X.dtype) / X.dtype.type(1 - self.p)
         return X * self.mask
 
-    def backward(self, dA: np.ndarray) -> np.ndarray:
+    def backward(self, dA: np.ndarray) -> np.ndarray | None:
+        self._need_cache()
+        if not self.need_input_grad:
+            return None
         return dA if self.mask is None else dA * self.mask
 
     def __repr__(self) -> str:
@@ -292,18 +375,17 @@ class BatchNorm(Layer):
 
     param_names = ("gamma", "beta")
     buffer_names = ("running_mean", "running_var")
+    cache_names = ("X_hat", "inv_std")
 
     def __init__(
         self, n: int, momentum: float = 0.1, eps: float = 1e-5, dtype: np.dtype | type = np.float64
     ) -> None:
         super().__init__()
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"BatchNorm: n must be a positive integer, got {n!r}")
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"BatchNorm: momentum must be in [0, 1], got {momentum!r}")
-        if not eps > 0:
-            raise ValueError(f"BatchNorm: eps must be > 0, got {eps!r}")
-        self.n, self.momentum, self.eps = int(n), float(momentum), float(eps)
+        n = check_int("BatchNorm: n", n, 1, expected="a positive integer", type_error=False)
+        self.momentum = check_real("BatchNorm: momentum", momentum, 0, 1)
+        self.eps = check_real("BatchNorm: eps", eps, 0, low_open=True)
+        dtype = check_float_dtype("BatchNorm: dtype", dtype)
+        self.n = n
         self.gamma = np.ones(n, dtype=dtype)
         self.beta = np.zeros(n, dtype=dtype)
         self.dgamma = np.zeros_like(self.gamma)
@@ -313,7 +395,7 @@ class BatchNorm(Layer):
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         self._check_2d(X, self.n)
-        _check_dtype(self, X, self.gamma.dtype)
+        self._check_dtype(X, self.gamma.dtype)
         if self.training:
             m = X.shape[0]
             if m < 2:
@@ -334,9 +416,12 @@ class BatchNorm(Layer):
         self.X_hat = (X - mu) * self.inv_std
         return self.gamma * self.X_hat + self.beta
 
-    def backward(self, dY: np.ndarray) -> np.ndarray:
+    def backward(self, dY: np.ndarray) -> np.ndarray | None:
+        self._need_cache()
         np.sum(dY * self.X_hat, axis=0, out=self.dgamma)
         np.sum(dY, axis=0, out=self.dbeta)
+        if not self.need_input_grad:
+            return None
         dX_hat = dY * self.gamma
         if not self.training:
             return dX_hat * self.inv_std
@@ -345,26 +430,23 @@ class BatchNorm(Layer):
             m * dX_hat - dX_hat.sum(axis=0) - self.X_hat * (dX_hat * self.X_hat).sum(axis=0)
         )
 
+    def in_features(self) -> int:
+        return self.n
+
     def __repr__(self) -> str:
         return f"BatchNorm({self.n})"
 
 
+#: activation name → layer class, derived from the one registry
+#: :data:`backprop_lab.activations.ACTIVATIONS` (same keys, same order).
 ACTIVATION_LAYERS: dict[str, type[Layer]] = {
-    "relu": ReLU,
-    "leaky_relu": LeakyReLU,
-    "sigmoid": Sigmoid,
-    "tanh": Tanh,
+    name: globals()[a.layer_name] for name, a in ACTIVATIONS.items()
 }
 
 
 def activation_layer(name: str) -> Layer:
     """A fresh activation layer by name: ``"relu"``, ``"leaky_relu"``, ``"sigmoid"`` or ``"tanh"``."""
-    try:
-        return ACTIVATION_LAYERS[name]()
-    except KeyError:
-        raise ValueError(
-            f"unknown activation {name!r}; expected one of {sorted(ACTIVATION_LAYERS)}"
-        ) from None
+    return ACTIVATION_LAYERS[check_choice("activation", name, ACTIVATION_LAYERS)]()
 
 
 def iter_params(layers: list[Layer]) -> Iterator[Parameter]:

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from backprop_lab.activations import sigmoid
+from backprop_lab.activations import shifted_exp, sigmoid
 from backprop_lab.errors import ShapeError
+from backprop_lab.validate import check_float_array
 
 
 class Loss:
@@ -45,9 +46,8 @@ class Loss:
 
 
 def _float_array(x: np.ndarray, what: str, owner: str) -> np.ndarray:
-    x = np.asarray(x)
-    if x.dtype.kind != "f":  # float16/32/64 (a cheaper test than np.issubdtype, run every step)
-        raise TypeError(f"{owner}: {what} must be a float array, got dtype {x.dtype}")
+    """``x`` as a non-empty float ndarray (float16/32/64), else an error naming owner and input."""
+    x = check_float_array(f"{owner}: {what}", x)
     if x.size == 0:
         raise ShapeError(f"{owner}: {what} are empty (shape {x.shape}); a mean loss needs >= 1 element")
     return x
@@ -192,8 +192,7 @@ class SoftmaxCrossEntropy(Loss):
             )
         m, k = Z.shape
         y = _labels(target, m, k, "SoftmaxCrossEntropy")
-        shifted = Z - Z.max(axis=1, keepdims=True)  # log-sum-exp trick: every exponent ≤ 0
-        e = np.exp(shifted)
+        shifted, e = shifted_exp(Z, axis=1)  # log-sum-exp trick: every exponent ≤ 0
         total = e.sum(axis=1, keepdims=True)
         rows = np.arange(m)
         # log softmax(Z)[i, y_i] = shifted[i, y_i] − log Σ_j e^shifted[i, j]

@@ -3,6 +3,10 @@
     net = Sequential(Linear(2, 16, rng=rng), Tanh(), Linear(16, 3, rng=rng))
     out = net.forward(X)              # X: (batch, 2) → out: (batch, 3)
     dX = net.backward(loss.backward())  # fills every layer's gradients (dW, db, …)
+
+A ``Sequential`` is itself a :class:`~backprop_lab.layers.Layer`, so models nest:
+``Sequential(Sequential(Linear(2, 8, rng=rng), Tanh()), Linear(8, 3, rng=rng))`` trains, is
+gradient-checked and saved like a flat model; its parameters are named by path (``"0.0.W"``).
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from backprop_lab.layers import Layer, Linear
 from backprop_lab.parameter import Parameter
 
 
-class Sequential:
-    """A chain of layers. Parameters are named ``"<layer index>.<attr>"``, e.g. ``"0.W"``."""
+class Sequential(Layer):
+    """A chain of layers, itself a layer. Parameters are named ``"<layer index>.<attr>"``, e.g.
+    ``"0.W"``; inside a nested model the indices are joined along the path (``"1.0.W"``)."""
 
     def __init__(self, *layers: Layer) -> None:
+        super().__init__()
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
         for i, layer in enumerate(layers):
@@ -34,7 +40,6 @@ class Sequential:
                 )
             layer.position = i
         self.layers: list[Layer] = list(layers)
-        self.training = True
 
     # -- the two passes -------------------------------------------------------------------------
     def forward(self, X: np.ndarray) -> np.ndarray:
@@ -48,23 +53,29 @@ class Sequential:
     def backward(self, d_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """Backpropagate ∂L/∂out through the layers in reverse; every layer fills its gradients.
 
-        Returns ∂L/∂X (batch, n_in). With ``input_grad=False`` the gradient with respect to the
-        input data is not computed (the training loop does not need it) and None is returned.
+        d_out: (batch, n_out). Returns ∂L/∂X (batch, n_in). With ``input_grad=False`` (or
+        ``need_input_grad`` off, as an enclosing model sets it) the gradient with respect to the
+        input data is not wanted (the training loop does not need it): the first layer is told so
+        through its ``need_input_grad`` flag, may skip that work, and None is returned.
         """
-        grad = d_out
-        last = len(self.layers) - 1
-        for i in range(last, -1, -1):
+        want = input_grad and self.need_input_grad
+        grad: np.ndarray | None = d_out
+        for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
-            if isinstance(layer, Linear) and not input_grad and i == 0:
-                layer.backward(grad, input_grad=False)
-                return None
+            layer.need_input_grad = want or i > 0
             grad = layer.backward(grad)
-        return grad
+        return grad if want else None
 
     # -- parameters -----------------------------------------------------------------------------
-    def parameters(self) -> list[Parameter]:
+    def parameters(self, prefix: str = "") -> list[Parameter]:
         """Every trainable array with its gradient, in layer order (``"0.W"``, ``"0.b"``, …)."""
-        return [p for i, layer in enumerate(self.layers) for p in layer.parameters(f"{i}.")]
+        return [p for i, layer in enumerate(self.layers)
+                for p in layer.parameters(f"{prefix}{i}.")]
+
+    def named_arrays(self, prefix: str = "") -> Iterator[tuple[str, Layer, str]]:
+        """``(name, owner, attr)`` of every parameter and buffer, layer by layer (``"0.W"``, …)."""
+        for i, layer in enumerate(self.layers):
+            yield from layer.named_arrays(f"{prefix}{i}.")
 
     def named_parameters(self) -> Iterator[tuple[str, np.ndarray]]:
         for p in self.parameters():
@@ -115,8 +126,7 @@ class Sequential:
         if hasattr(self, "flat"):  # the layers' arrays are about to become separate copies
             del self.flat, self.dflat
         for layer in self.layers:
-            for a in (*layer.param_names, *("d" + a for a in layer.param_names), *layer.buffer_names):
-                setattr(layer, a, getattr(layer, a).astype(dtype))
+            layer.astype(dtype)
         return self
 
     # -- modes ----------------------------------------------------------------------------------
@@ -146,11 +156,19 @@ class Sequential:
         return np.concatenate(outs) if outs else np.zeros((0,))
 
     # -- reading ----------------------------------------------------------------------------------
+    def in_features(self) -> int | None:
+        """The input width the first layer that fixes one requires (None: any width fits)."""
+        return next((n for la in self.layers if (n := la.in_features()) is not None), None)
+
+    def out_features(self, n_in: int) -> int:
+        for layer in self.layers:
+            n_in = layer.out_features(n_in)
+        return n_in
+
     def summary(self, n_in: int | None = None) -> str:
         """A table of layers, output shapes and parameter counts."""
         if n_in is None:
-            first = next((la for la in self.layers if isinstance(la, Linear)), None)
-            n_in = first.n_in if first is not None else 0
+            n_in = self.in_features() or 0
         rows = [("#", "layer", "output shape", "parameters")]
         width = n_in
         for i, layer in enumerate(self.layers):
@@ -181,16 +199,11 @@ class Sequential:
     # -- saving -----------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of every parameter and buffer, keyed ``"<layer>.<attr>"``."""
-        state = {}
-        for i, layer in enumerate(self.layers):
-            for a in (*layer.param_names, *layer.buffer_names):
-                state[f"{i}.{a}"] = getattr(layer, a).copy()
-        return state
+        return {name: getattr(layer, a).copy() for name, layer, a in self.named_arrays()}
 
     def load_state_dict(self, state: dict[str, np.ndarray], source: str = "state") -> None:
         """Copy arrays into the model in place, after checking that every name and shape fits."""
-        own = {f"{i}.{a}": (layer, a) for i, layer in enumerate(self.layers)
-               for a in (*layer.param_names, *layer.buffer_names)}
+        own = {name: (layer, a) for name, layer, a in self.named_arrays()}
         missing = sorted(set(own) - set(state))
         extra = sorted(set(state) - set(own))
         if missing or extra:
@@ -203,7 +216,7 @@ class Sequential:
             if state[key].shape != target.shape:
                 raise WeightsError(
                     f"{source} does not fit this model: {key} has shape {state[key].shape} in the "
-                    f"file but {target.shape} in layer {key.split('.')[0]} ({layer!r})"
+                    f"file but {target.shape} in layer {key.rsplit('.', 1)[0]} ({layer!r})"
                 )
         for key, (layer, a) in own.items():
             getattr(layer, a)[...] = state[key]

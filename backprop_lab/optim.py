@@ -26,8 +26,8 @@ parameters stay float32 (hyperparameters are Python floats, every update is writ
 
 from __future__ import annotations
 
+import functools
 import math
-import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
@@ -35,6 +35,14 @@ from typing import Any, ClassVar
 import numpy as np
 
 from backprop_lab.parameter import Parameter
+from backprop_lab.validate import (
+    check_choice,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_real,
+    check_unit_interval,
+)
 
 __all__ = [
     "Optimizer",
@@ -59,40 +67,12 @@ __all__ = [
 State = dict[str, np.ndarray]
 
 
-# --------------------------------------------------------------------------- validation helpers
+# --------------------------------------------------------------------------- validation
+# Every hyperparameter is checked by :mod:`backprop_lab.validate`, so messages read alike
+# everywhere: ``"lr must be a finite number >= 0, got -1.0"``.
 
-
-def _check_real(name: str, value: Any, expected: str, ok: Callable[[float], bool]) -> float:
-    """Return ``value`` as a Python float, or raise naming ``name``, the value and ``expected``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {expected}, got {value!r} of type {type(value).__name__}")
-    x = float(value)
-    if not (math.isfinite(x) and ok(x)):
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return x
-
-
-def _nonneg(name: str, value: Any) -> float:
-    return _check_real(name, value, "a finite number >= 0", lambda x: x >= 0)
-
-
-def _positive(name: str, value: Any) -> float:
-    return _check_real(name, value, "a finite number > 0", lambda x: x > 0)
-
-
-def _unit_interval(name: str, value: Any) -> float:
-    return _check_real(name, value, "a number in [0, 1)", lambda x: 0 <= x < 1)
-
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    """Return ``value`` as an int >= ``minimum``, or raise naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an integer >= {minimum}, got {value!r} of type {type(value).__name__}"
-        )
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+#: old private name, still imported by ``train.py`` (switch it to ``validate.check_nonnegative``)
+_nonneg = check_nonnegative
 
 
 def _check_params(params: Iterable[Parameter]) -> list[Parameter]:
@@ -147,6 +127,8 @@ class Optimizer(ABC):
 
     #: learning rate used by :func:`make_optimizer` when none is given.
     default_lr: ClassVar[float]
+    #: the name figures, legends and the optimizer race show (e.g. ``"RMSprop"``)
+    label: ClassVar[str]
 
     def __init__(self, params: Iterable[Parameter], lr: float, weight_decay: float = 0.0) -> None:
         self.lr = lr
@@ -154,7 +136,7 @@ class Optimizer(ABC):
             from backprop_lab.divergence import warn_zero_lr
 
             warn_zero_lr(f"{type(self).__name__}: lr = 0, so step() will not change the weights")
-        self.weight_decay = _nonneg("weight_decay", weight_decay)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
         self.params = _check_params(params)
         self.t = 0
         self.state: list[State] = [self.init_state(p.value) for p in self.params]
@@ -170,7 +152,7 @@ class Optimizer(ABC):
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = _nonneg("lr", value)
+        self._lr = check_nonnegative("lr", value)
 
     def init_state(self, w: np.ndarray) -> State:
         """Fresh state for a parameter ``w`` (arrays of ``w``'s shape and dtype). Default: none."""
@@ -210,9 +192,23 @@ class Optimizer(ABC):
         for p in self.params:
             p.grad[...] = 0
 
+    @classmethod
+    def hyperparameter_names(cls) -> tuple[str, ...]:
+        """The constructor's arguments after ``params``, in order: ``("lr", "betas", "eps", …)``.
+
+        Each is also an attribute of the instance holding the value in use, which is how
+        :meth:`hyperparameters` is derived for every optimizer, subclasses included.
+        """
+        return _init_argument_names(cls)
+
     def hyperparameters(self) -> dict[str, Any]:
-        """The hyperparameters as a dict (used by ``repr``, handy for plot legends)."""
-        return {"lr": self.lr, "weight_decay": self.weight_decay}
+        """The hyperparameters as a dict (used by ``repr``, handy for plot legends).
+
+        Derived from the constructor's signature (:meth:`hyperparameter_names`), so
+        ``type(opt)(params, **opt.hyperparameters())`` rebuilds an optimizer with the same settings.
+        A subclass's argument that the instance does not keep under its own name is left out.
+        """
+        return {n: getattr(self, n) for n in self.hyperparameter_names() if hasattr(self, n)}
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
@@ -258,6 +254,8 @@ class SGD(Optimizer):
     State (when μ > 0): ``"v"``, the velocity, shaped like the parameter.
     """
 
+    label = "SGD"
+
     default_lr = 0.01
 
     def __init__(
@@ -268,7 +266,7 @@ class SGD(Optimizer):
         nesterov: bool = False,
         weight_decay: float = 0.0,
     ) -> None:
-        self.momentum = _unit_interval("momentum", momentum)
+        self.momentum = check_unit_interval("momentum", momentum)
         if not isinstance(nesterov, (bool, np.bool_)):
             raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
         if nesterov and self.momentum == 0.0:
@@ -294,13 +292,6 @@ class SGD(Optimizer):
         else:
             w -= self.lr * v  # w ← w − η·v
 
-    def hyperparameters(self) -> dict[str, Any]:
-        return {
-            "lr": self.lr,
-            "momentum": self.momentum,
-            "nesterov": self.nesterov,
-            "weight_decay": self.weight_decay,
-        }
 
 
 class Momentum(SGD):
@@ -320,6 +311,8 @@ class Momentum(SGD):
     State: ``"v"`` (when β > 0), shaped like the parameter.
     """
 
+    label = "Momentum"
+
     def __init__(
         self,
         params: Iterable[Parameter],
@@ -327,11 +320,14 @@ class Momentum(SGD):
         beta: float = 0.9,
         weight_decay: float = 0.0,
     ) -> None:
-        beta = _unit_interval("beta", beta)
+        beta = check_unit_interval("beta", beta)
         super().__init__(params, lr, momentum=beta, nesterov=False, weight_decay=weight_decay)
 
-    def hyperparameters(self) -> dict[str, Any]:
-        return {"lr": self.lr, "beta": self.momentum, "weight_decay": self.weight_decay}
+    @property
+    def beta(self) -> float:
+        """The momentum coefficient β (stored as SGD's ``momentum``)."""
+        return self.momentum
+
 
 
 class Nesterov(SGD):
@@ -351,6 +347,8 @@ class Nesterov(SGD):
     State: ``"v"``, shaped like the parameter.
     """
 
+    label = "Nesterov"
+
     def __init__(
         self,
         params: Iterable[Parameter],
@@ -358,11 +356,14 @@ class Nesterov(SGD):
         beta: float = 0.9,
         weight_decay: float = 0.0,
     ) -> None:
-        beta = _check_real("beta", beta, "a number in (0, 1)", lambda x: 0 < x < 1)
+        beta = check_real("beta", beta, low=0, high=1, low_open=True, high_open=True)
         super().__init__(params, lr, momentum=beta, nesterov=True, weight_decay=weight_decay)
 
-    def hyperparameters(self) -> dict[str, Any]:
-        return {"lr": self.lr, "beta": self.momentum, "weight_decay": self.weight_decay}
+    @property
+    def beta(self) -> float:
+        """The momentum coefficient β (stored as SGD's ``momentum``)."""
+        return self.momentum
+
 
 
 class Adagrad(Optimizer):
@@ -389,6 +390,8 @@ class Adagrad(Optimizer):
     State: ``"G"``, the sum of squared gradients, shaped like the parameter.
     """
 
+    label = "Adagrad"
+
     default_lr = 0.01
 
     def __init__(
@@ -398,7 +401,7 @@ class Adagrad(Optimizer):
         eps: float = 1e-10,
         weight_decay: float = 0.0,
     ) -> None:
-        self.eps = _positive("eps", eps)
+        self.eps = check_positive("eps", eps)
         super().__init__(params, lr, weight_decay)
 
     def init_state(self, w: np.ndarray) -> State:
@@ -414,8 +417,6 @@ class Adagrad(Optimizer):
         step *= self.lr
         w -= step
 
-    def hyperparameters(self) -> dict[str, Any]:
-        return {"lr": self.lr, "eps": self.eps, "weight_decay": self.weight_decay}
 
 
 class RMSprop(Optimizer):
@@ -444,6 +445,8 @@ class RMSprop(Optimizer):
     State: ``"s"``, the mean square E[g²], shaped like the parameter.
     """
 
+    label = "RMSprop"
+
     default_lr = 0.01
 
     def __init__(
@@ -454,8 +457,8 @@ class RMSprop(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ) -> None:
-        self.alpha = _unit_interval("alpha", alpha)
-        self.eps = _positive("eps", eps)
+        self.alpha = check_unit_interval("alpha", alpha)
+        self.eps = check_positive("eps", eps)
         super().__init__(params, lr, weight_decay)
 
     def init_state(self, w: np.ndarray) -> State:
@@ -473,13 +476,6 @@ class RMSprop(Optimizer):
         step *= self.lr
         w -= step
 
-    def hyperparameters(self) -> dict[str, Any]:
-        return {
-            "lr": self.lr,
-            "alpha": self.alpha,
-            "eps": self.eps,
-            "weight_decay": self.weight_decay,
-        }
 
 
 class Adadelta(Optimizer):
@@ -509,6 +505,8 @@ class Adadelta(Optimizer):
     State: ``"s"`` (E[g²]) and ``"u"`` (E[Δw²]), shaped like the parameter.
     """
 
+    label = "Adadelta"
+
     default_lr = 1.0
 
     def __init__(
@@ -519,8 +517,8 @@ class Adadelta(Optimizer):
         eps: float = 1e-6,
         weight_decay: float = 0.0,
     ) -> None:
-        self.rho = _unit_interval("rho", rho)
-        self.eps = _positive("eps", eps)
+        self.rho = check_unit_interval("rho", rho)
+        self.eps = check_positive("eps", eps)
         super().__init__(params, lr, weight_decay)
 
     def init_state(self, w: np.ndarray) -> State:
@@ -546,13 +544,6 @@ class Adadelta(Optimizer):
         delta *= self.lr  # w ← w + η·Δw
         w -= delta
 
-    def hyperparameters(self) -> dict[str, Any]:
-        return {
-            "lr": self.lr,
-            "rho": self.rho,
-            "eps": self.eps,
-            "weight_decay": self.weight_decay,
-        }
 
 
 class Adam(Optimizer):
@@ -582,6 +573,8 @@ class Adam(Optimizer):
     State: ``"m"`` and ``"v"``, shaped like the parameter.
     """
 
+    label = "Adam"
+
     default_lr = 1e-3
 
     def __init__(
@@ -594,8 +587,9 @@ class Adam(Optimizer):
     ) -> None:
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = (_unit_interval("betas[0]", betas[0]), _unit_interval("betas[1]", betas[1]))
-        self.eps = _positive("eps", eps)
+        self.betas = (check_unit_interval("betas[0]", betas[0]),
+                      check_unit_interval("betas[1]", betas[1]))
+        self.eps = check_positive("eps", eps)
         super().__init__(params, lr, weight_decay)
 
     def init_state(self, w: np.ndarray) -> State:
@@ -623,15 +617,20 @@ class Adam(Optimizer):
         tmp *= self.lr * sqrt_c2 / c1
         w -= tmp
 
-    def hyperparameters(self) -> dict[str, Any]:
-        return {
-            "lr": self.lr,
-            "betas": self.betas,
-            "eps": self.eps,
-            "weight_decay": self.weight_decay,
-        }
 
 
+@functools.cache
+def _init_argument_names(cls: type[Optimizer]) -> tuple[str, ...]:
+    """Names of ``cls.__init__``'s arguments after ``self`` and ``params`` (cached per class)."""
+    code = cls.__init__.__code__  # named arguments come first in co_varnames (no *args/**kwargs)
+    names = code.co_varnames[1 : code.co_argcount + code.co_kwonlyargcount]
+    return tuple(n for n in names if n != "params")
+
+
+#: The one optimizer registry: command-line name → class. The CLI offers its keys, the playground
+#: and the explorers build through :func:`make_optimizer`, and the optimizer race shows each
+#: class's ``label`` with ``default_lr`` and ``hyperparameter_names()`` (a new optimizer is one
+#: class with those three class-level facts plus one line here).
 OPTIMIZERS: dict[str, type[Optimizer]] = {
     "sgd": SGD,
     "momentum": Momentum,
@@ -659,10 +658,7 @@ def make_optimizer(
     Raises:
         ValueError: for an unknown name (the message lists the valid ones).
     """
-    key = name.lower() if isinstance(name, str) else name
-    if key not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; expected one of {', '.join(OPTIMIZERS)}")
-    cls = OPTIMIZERS[key]
+    cls = OPTIMIZERS[check_choice("optimizer", name, OPTIMIZERS, lower=True)]
     return cls(params, lr=cls.default_lr if lr is None else lr, **kwargs)
 
 
@@ -687,7 +683,7 @@ def clip_grad_norm(params: Iterable[Parameter], max_norm: float) -> float:
     Returns:
         The global norm before clipping (a Python float; 0.0 for no parameters).
     """
-    max_norm = _positive("max_norm", max_norm)
+    max_norm = check_positive("max_norm", max_norm)
     grads = [p.grad for p in params]
     norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
     if math.isfinite(norm) and norm > max_norm:
@@ -708,7 +704,7 @@ def clip_grad_value(params: Iterable[Parameter], clip_value: float) -> None:
         params: parameters whose ``grad`` arrays are clipped.
         clip_value: c, a finite number > 0.
     """
-    c = _positive("clip_value", clip_value)
+    c = check_positive("clip_value", clip_value)
     for p in params:
         np.clip(p.grad, -c, c, out=p.grad)
 
@@ -721,7 +717,7 @@ class Schedule(ABC):
 
     def __call__(self, t: int) -> float:
         """The learning rate at ``t`` (an integer >= 0), as a Python float."""
-        return self.lr_at(_check_int("t", t, 0))
+        return self.lr_at(check_int("t", t, 0))
 
     @abstractmethod
     def lr_at(self, t: int) -> float:
@@ -743,9 +739,9 @@ class StepLR(Schedule):
     """
 
     def __init__(self, lr0: float, step_size: int, gamma: float = 0.1) -> None:
-        self.lr0 = _nonneg("lr0", lr0)
-        self.step_size = _check_int("step_size", step_size, 1)
-        self.gamma = _positive("gamma", gamma)
+        self.lr0 = check_nonnegative("lr0", lr0)
+        self.step_size = check_int("step_size", step_size, 1)
+        self.gamma = check_positive("gamma", gamma)
 
     def lr_at(self, t: int) -> float:
         return self.lr0 * self.gamma ** (t // self.step_size)
@@ -765,8 +761,8 @@ class ExponentialLR(Schedule):
     """
 
     def __init__(self, lr0: float, gamma: float) -> None:
-        self.lr0 = _nonneg("lr0", lr0)
-        self.gamma = _positive("gamma", gamma)
+        self.lr0 = check_nonnegative("lr0", lr0)
+        self.gamma = check_positive("gamma", gamma)
 
     def lr_at(self, t: int) -> float:
         return self.lr0 * self.gamma**t
@@ -790,10 +786,10 @@ class CosineLR(Schedule):
     """
 
     def __init__(self, lr0: float, t_max: int, lr_min: float = 0.0) -> None:
-        self.lr0 = _nonneg("lr0", lr0)
-        self.t_max = _check_int("t_max", t_max, 1)
-        self.lr_min = _check_real(
-            "lr_min", lr_min, f"a number in [0, lr0={self.lr0!r}]", lambda x: 0 <= x <= self.lr0
+        self.lr0 = check_nonnegative("lr0", lr0)
+        self.t_max = check_int("t_max", t_max, 1)
+        self.lr_min = check_real(
+            "lr_min", lr_min, low=0, high=self.lr0, expected=f"a number in [0, lr0={self.lr0!r}]"
         )
 
     def lr_at(self, t: int) -> float:
@@ -823,8 +819,8 @@ class WarmupLR(Schedule):
         if callable(schedule_or_lr0):
             self.base: Callable[[int], float] | float = schedule_or_lr0
         else:
-            self.base = _nonneg("schedule_or_lr0", schedule_or_lr0)
-        self.warmup_steps = _check_int("warmup_steps", warmup_steps, 1)
+            self.base = check_nonnegative("schedule_or_lr0", schedule_or_lr0)
+        self.warmup_steps = check_int("warmup_steps", warmup_steps, 1)
 
     def lr_at(self, t: int) -> float:
         base = self.base(t) if callable(self.base) else self.base

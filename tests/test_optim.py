@@ -803,6 +803,7 @@ def test_module_imports_numpy_only() -> None:
             imported.add(node.module.split(".")[0])
     assert imported <= {
         "__future__",
+        "functools",
         "math",
         "numbers",
         "abc",
