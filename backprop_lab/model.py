@@ -55,16 +55,24 @@ class Sequential(Layer):
 
         d_out: (batch, n_out). Returns ∂L/∂X (batch, n_in). With ``input_grad=False`` (or
         ``need_input_grad`` off, as an enclosing model sets it) the gradient with respect to the
-        input data is not wanted (the training loop does not need it): the first layer is told so
-        through its ``need_input_grad`` flag, may skip that work, and None is returned.
+        input data is not wanted (the training loop does not need it): during this call the first
+        layer's ``need_input_grad`` flag is off, so it may skip that work, and None is returned.
         """
-        want = input_grad and self.need_input_grad
-        grad: np.ndarray | None = d_out
-        for i in range(len(self.layers) - 1, -1, -1):
-            layer = self.layers[i]
-            layer.need_input_grad = want or i > 0
-            grad = layer.backward(grad)
-        return grad if want else None
+        grad = d_out
+        for i in range(len(self.layers) - 1, 0, -1):
+            grad = self.layers[i].backward(grad)
+        if not self.layers:
+            return grad
+        first = self.layers[0]
+        if input_grad and self.need_input_grad:
+            return first.backward(grad)
+        before = first.need_input_grad
+        first.need_input_grad = False  # for this call only: the flag never outlives it
+        try:
+            first.backward(grad)
+        finally:
+            first.need_input_grad = before
+        return None
 
     # -- parameters -----------------------------------------------------------------------------
     def parameters(self, prefix: str = "") -> list[Parameter]:

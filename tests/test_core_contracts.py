@@ -312,37 +312,59 @@ def test_backward_special_case_is_generic():
 
 
 class _Counting(Layer):
-    """A student-style layer: knows nothing of need_input_grad, counts its backward calls."""
+    """A student-style layer: knows nothing of need_input_grad; records the flag it was called with."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.calls = 0
+        self.seen: list[bool] = []
 
     def forward(self, X):
         return X
 
     def backward(self, d):
-        self.calls += 1
+        self.seen.append(self.need_input_grad)
         return d
 
 
-def test_input_grad_false_reaches_the_first_layer_of_nested_models():
+def test_input_grad_false_reaches_the_first_layer_of_nested_models_for_one_call_only():
     rng = np.random.default_rng(4)
+    spy = _Counting()
     first = Linear(3, 4, rng=rng)
-    net = Sequential(Sequential(first, ReLU()), Linear(4, 2, rng=rng))
+    net = Sequential(Sequential(spy, first, ReLU()), Linear(4, 2, rng=rng))
     X = rng.standard_normal((5, 3))
     out = net.forward(X)
     assert net.backward(np.ones_like(out), input_grad=False) is None
-    assert first.need_input_grad is False
+    assert spy.seen == [False]  # the innermost first layer was told, through two models
+    assert spy.need_input_grad and net.layers[0].need_input_grad  # and the flags are restored
     dW_skip = first.dW.copy()
-    dX = net.backward(np.ones_like(out))  # wanting ∂L/∂X again computes it
-    assert dX.shape == X.shape and first.need_input_grad is True
+    dX = net.backward(np.ones_like(out))
+    assert spy.seen == [False, True] and dX.shape == X.shape
     assert _bits(first.dW) == _bits(dW_skip)
-    # a layer that ignores the flag still works first in line; the model returns None
-    counting = _Counting()
-    net2 = Sequential(counting, Linear(3, 2, rng=rng))
-    out2 = net2.forward(X)
-    assert net2.backward(np.ones_like(out2), input_grad=False) is None and counting.calls == 1
+    # after a training-style backward, a layer called directly still returns its input gradient
+    net.backward(np.ones_like(out), input_grad=False)
+    assert first.backward(np.ones((5, 4))).shape == (5, 3)
+
+
+def test_linear_first_skips_its_input_gradient():
+    rng = np.random.default_rng(7)
+    lin = Linear(3, 2, rng=rng)
+    net = Sequential(lin)
+    out = net.forward(rng.standard_normal((4, 3)))
+    calls = []
+    original = Linear.backward
+
+    def spy(self, dZ, input_grad=True):
+        result = original(self, dZ, input_grad)
+        calls.append(result is None)
+        return result
+
+    Linear.backward = spy
+    try:
+        net.backward(np.ones_like(out), input_grad=False)
+        net.backward(np.ones_like(out))
+    finally:
+        Linear.backward = original
+    assert calls == [True, False]  # dZ @ W was not computed the first time
 
 
 @pytest.mark.parametrize("layer", [ReLU(), Tanh(), Sigmoid(), LeakyReLU(), Softmax(),
