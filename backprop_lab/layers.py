@@ -54,9 +54,10 @@ class Layer:
     buffer_names: tuple[str, ...] = ()
     #: names of what ``forward`` keeps for ``backward`` (``None`` until the first forward)
     cache_names: tuple[str, ...] = ()
-    #: when False, ``backward`` may skip ∂L/∂input and return None. A Sequential sets it on its
-    #: first layer when nobody wants the gradient of the data (the training loop), which saves
-    #: a third of a Linear layer's backward work; every library layer honours it.
+    #: when False, ``backward`` may skip ∂L/∂input and return None. A Sequential turns it off on
+    #: its first layer for one backward call when nobody wants the gradient of the data (the
+    #: training loop), which saves a third of a Linear layer's backward work; every library
+    #: layer honours it, a layer that ignores it still works.
     need_input_grad: bool = True
 
     def __init__(self) -> None:
@@ -96,6 +97,10 @@ class Layer:
 
     def buffers(self) -> dict[str, np.ndarray]:
         return {a: getattr(self, a) for a in self.buffer_names}
+
+    def leaf_layers(self) -> list[Layer]:
+        """The layers that compute, in order: ``[self]`` here; a model lists those it contains."""
+        return [self]
 
     def astype(self, dtype: np.dtype | type) -> Layer:
         """Convert every parameter, gradient and buffer to ``dtype`` (new arrays); returns self."""

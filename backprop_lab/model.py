@@ -80,6 +80,14 @@ class Sequential(Layer):
         return [p for i, layer in enumerate(self.layers)
                 for p in layer.parameters(f"{prefix}{i}.")]
 
+    def leaf_layers(self) -> list[Layer]:
+        """Every layer inside, nested models opened, in forward order (``[Linear, ReLU, …]``).
+
+        ``any(isinstance(la, BatchNorm) for la in net.leaf_layers())`` finds a BatchNorm however
+        deep it sits; ``net.layers`` lists only the top level.
+        """
+        return [leaf for layer in self.layers for leaf in layer.leaf_layers()]
+
     def named_arrays(self, prefix: str = "") -> Iterator[tuple[str, Layer, str]]:
         """``(name, owner, attr)`` of every parameter and buffer, layer by layer (``"0.W"``, …)."""
         for i, layer in enumerate(self.layers):

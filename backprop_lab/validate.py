@@ -104,29 +104,30 @@ def check_unit_interval(name: str, value: Any) -> float:
 
 
 def check_int(
-    name: str, value: Any, minimum: int = 0, *, expected: str | None = None,
+    name: str, value: Any, minimum: int | None = 0, *, expected: str | None = None,
     type_error: bool = True,
 ) -> int:
     """``value`` as a Python int >= ``minimum`` (Python or NumPy integers; ``bool`` is refused).
 
     Args:
         name: the argument as messages name it.
-        minimum: the smallest accepted value.
-        expected: the accepted values in words (default ``"an integer >= <minimum>"``).
+        minimum: the smallest accepted value (``None``: any integer).
+        expected: the accepted values in words (default ``"an integer >= <minimum>"``, or
+            ``"an integer"``).
         type_error: raise ``TypeError`` for a non-integer (default) or ``ValueError``.
 
     Raises:
         TypeError / ValueError: as :func:`check_real`.
     """
     if expected is None:
-        expected = f"an integer >= {minimum}"
+        expected = "an integer" if minimum is None else f"an integer >= {minimum}"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         if type_error:
             raise TypeError(
                 f"{name} must be {expected}, got {value!r} of type {type(value).__name__}"
             )
         raise ValueError(f"{name} must be {expected}, got {value!r}")
-    if value < minimum:
+    if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be {expected}, got {value!r}")
     return int(value)
 

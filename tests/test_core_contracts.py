@@ -105,6 +105,9 @@ def test_strict_checks_return_converted_values():
     assert validate.check_choice("optimizer", "ADAM", ["sgd", "adam"], lower=True) == "adam"
     assert validate.parse_int("0", 0) == 0 and validate.parse_positive_float("3e-3") == 3e-3
     assert validate.check_nonnegative("lr", 0) == 0.0  # the Optimizer boundary allows 0
+    assert validate.check_int("seed", -5, None) == -5
+    with pytest.raises(TypeError, match=r"^seed must be an integer, got 1\.5 of type float$"):
+        validate.check_int("seed", 1.5, None)
 
 
 def test_private_validators_are_gone_from_optim_and_cli():
@@ -278,6 +281,13 @@ def test_sequential_is_a_layer_and_nested_models_compute_the_same():
     assert _bits(flat.forward(X)) == _bits(nested.forward(X))
     assert nested.summary().splitlines()[2].split()[:2] == ["0", "Sequential("]
     assert nested.in_features() == 4 and nested.out_features(4) == 3
+
+
+def test_leaf_layers_open_nested_models_in_forward_order():
+    flat = _flat(np.random.default_rng(0))
+    nested = _nested_copy(flat)
+    assert nested.leaf_layers() == flat.layers == flat.leaf_layers()
+    assert ReLU().leaf_layers()[0].__class__ is ReLU
 
 
 def test_nested_model_gradchecks():
