@@ -293,7 +293,6 @@ class SGD(Optimizer):
             w -= self.lr * v  # w ← w − η·v
 
 
-
 class Momentum(SGD):
     """Heavy-ball momentum (Polyak 1964): ``SGD(params, lr, momentum=beta)``.
 
@@ -329,7 +328,6 @@ class Momentum(SGD):
         return self.momentum
 
 
-
 class Nesterov(SGD):
     """Nesterov momentum (Nesterov 1983; Sutskever et al. 2013): SGD with ``nesterov=True``.
 
@@ -363,7 +361,6 @@ class Nesterov(SGD):
     def beta(self) -> float:
         """The momentum coefficient β (stored as SGD's ``momentum``)."""
         return self.momentum
-
 
 
 class Adagrad(Optimizer):
@@ -416,7 +413,6 @@ class Adagrad(Optimizer):
         np.divide(g, step, out=step)
         step *= self.lr
         w -= step
-
 
 
 class RMSprop(Optimizer):
@@ -475,7 +471,6 @@ class RMSprop(Optimizer):
         np.divide(g, step, out=step)
         step *= self.lr
         w -= step
-
 
 
 class Adadelta(Optimizer):
@@ -543,7 +538,6 @@ class Adadelta(Optimizer):
         u += tmp
         delta *= self.lr  # w ← w + η·Δw
         w -= delta
-
 
 
 class Adam(Optimizer):
@@ -616,7 +610,6 @@ class Adam(Optimizer):
         np.divide(m, tmp, out=tmp)
         tmp *= self.lr * sqrt_c2 / c1
         w -= tmp
-
 
 
 @functools.cache
