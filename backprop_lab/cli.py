@@ -3,6 +3,10 @@
     backprop-lab train --dataset mnist --epochs 10 --seed 0     # last line: "test accuracy: 0.9xxx"
     backprop-lab train --dataset spirals --hidden 64 64 --activation tanh
     backprop-lab start --no-browser --port 8899                 # options go on to JupyterLab
+    backprop-lab instructor init COURSE_DIR                     # nbgrader course for a class
+
+What a student or an instructor needs, nothing more: the maintainer's commands (generating
+``exercises/``, storing notebook outputs) are ``python tools/maintain.py …`` in the repository.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from backprop_lab.data.toy import TOY_DATASETS
 from backprop_lab.errors import CliError
 from backprop_lab.validate import parse_int, parse_positive_float
 
@@ -30,7 +35,8 @@ TRAIN_DEFAULTS = {
     "batch_size": 128,
     "seed": 0,
 }
-TOY_NAMES = ("moons", "circles", "spirals", "xor", "blobs")
+#: the toy sets ``--dataset`` accepts: the names of :data:`backprop_lab.data.TOY_DATASETS`
+TOY_NAMES = tuple(TOY_DATASETS)
 #: default learning rate on the toy sets: 1200 points give only ~8 steps an epoch, so the MNIST
 #: default barely moves the network in a few epochs
 TOY_LR = 0.03
@@ -82,7 +88,7 @@ def _add_train_parser(sub) -> None:
         description="Train a multi-layer perceptron with softmax cross-entropy; print one line "
                     "per epoch as it finishes, then the test loss and, last, "
                     "'test accuracy: 0.xxxx'.")
-    p.add_argument("--dataset", default="mnist", choices=("mnist", *TOY_NAMES),
+    p.add_argument("--dataset", default="mnist", choices=("mnist", *TOY_DATASETS),
                    help="data set (default: mnist; the toy sets have 1200 2-D points, 300 of "
                         "them for testing)")
     p.add_argument("--hidden", type=_positive_int, nargs="*", default=d["hidden"], metavar="WIDTH",
@@ -225,12 +231,8 @@ FORWARDED: dict[str, tuple[str, str, str]] = {
     "start": ("backprop_lab.course", "main_start",
               "copy lessons and exercises to ./backprop-course and open JupyterLab "
               "(JupyterLab options are passed on)"),
-    "exercises": ("backprop_lab.course", "main_exercises",
-                  "instructors: `exercises build` / `exercises check`"),
     "instructor": ("backprop_lab.instructor", "main_instructor",
                    "instructors: `instructor init DIR` / `instructor feedback A`"),
-    "notebooks": ("backprop_lab.course", "main_notebooks",
-                  "maintainers: `notebooks run PATH...` stores fresh outputs"),
 }
 
 

@@ -1,11 +1,10 @@
-"""Course maintenance: executing notebooks to store their outputs, and generating ``exercises/``.
+"""The student's ``backprop-lab start``: a working copy of the course, opened in JupyterLab.
 
-    backprop-lab notebooks run lessons/03_gradient_descent.ipynb   # Restart & Run All, saved
-    backprop-lab exercises build                                   # solutions/ → exercises/
-    backprop-lab exercises check                                   # non-zero if exercises/ is stale
+    backprop-lab start                     # copy lessons/ and exercises/ to ./backprop-course, open it
+    backprop-lab start --no-browser --port 8899      # options start does not know go to JupyterLab
 
-Stored outputs always come from one top-to-bottom run in a fresh kernel of the current Python,
-with one BLAS thread, exactly as the nbval tests re-run them.
+The maintainer's commands (generating ``exercises/`` from ``solutions/``, storing notebook
+outputs) are not here: they are ``python tools/maintain.py …`` in the repository.
 """
 
 from __future__ import annotations
@@ -14,135 +13,14 @@ import os
 import sys
 from pathlib import Path
 
+from backprop_lab.data.checksums import sha256_file
+
+#: the repository checkout this package sits in (for a wheel: site-packages, without lessons/)
 REPO = Path(__file__).resolve().parent.parent
-NOTEBOOK_ENV = {
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-}
-
-
-def run_notebook(path: str | Path, timeout: int = 900, allow_errors: bool = False) -> Path:
-    """Execute a notebook top to bottom in a fresh kernel and save it with its outputs.
-
-    The kernel runs in the notebook's own folder, like Jupyter does, with one BLAS thread.
-    """
-    import nbformat
-    from nbclient import NotebookClient
-
-    path = Path(path)
-    nb = nbformat.read(path, as_version=4)
-    for var, value in NOTEBOOK_ENV.items():
-        os.environ[var] = value
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-        resources={"metadata": {"path": str(path.parent.resolve())}},
-    )
-    client.execute()
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                 "name": "python3"}
-    nbformat.write(nb, path)
-    return path
-
-
-# -- exercises: generated from solutions/ with nbgrader's own preprocessors -------------------------
-
+#: the single source of every exercise (a clone only; instructors' ``instructor init`` reads it)
 SOLUTIONS = REPO / "solutions"
+#: the student versions, generated from :data:`SOLUTIONS` by ``tools/maintain.py exercises build``
 EXERCISES = REPO / "exercises"
-
-
-def student_version(nb):
-    """The student's notebook for a solutions notebook, as nbgrader's ``generate_assignment`` makes it.
-
-    Runs nbgrader's preprocessors in its order — LockCells, ClearSolutions (code between
-    ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes ``raise NotImplementedError()``),
-    ClearOutput, CheckCellMetadata, ComputeChecksums, ClearHiddenTests, ClearMarkScheme,
-    ComputeChecksums, CheckCellMetadata — without a gradebook database.
-    """
-    import copy
-
-    from nbgrader.preprocessors import (
-        CheckCellMetadata,
-        ClearHiddenTests,
-        ClearMarkScheme,
-        ClearOutput,
-        ClearSolutions,
-        ComputeChecksums,
-        LockCells,
-    )
-
-    nb = copy.deepcopy(nb)
-    resources: dict = {}
-    steps = [LockCells(), ClearSolutions(), ClearOutput(), CheckCellMetadata(), ComputeChecksums(),
-             ClearHiddenTests(), ClearMarkScheme(), ComputeChecksums(), CheckCellMetadata()]
-    for step in steps:
-        nb, resources = step.preprocess(nb, resources)
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
-    return nb
-
-
-def _dumps(nb) -> str:
-    import nbformat
-
-    return nbformat.writes(nb) + "\n"
-
-
-def build_exercises(check_only: bool = False) -> list[str]:
-    """Write exercises/NN.ipynb for every solutions/NN.ipynb; return the names that were stale.
-
-    With ``check_only`` nothing is written.
-    """
-    import nbformat
-
-    stale = []
-    wanted = set()
-    for src in sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb")):
-        wanted.add(src.name)
-        text = _dumps(student_version(nbformat.read(src, as_version=4)))
-        dst = EXERCISES / src.name
-        if not dst.exists() or dst.read_text() != text:
-            stale.append(src.name)
-            if not check_only:
-                EXERCISES.mkdir(exist_ok=True)
-                dst.write_text(text)
-    for extra in sorted(EXERCISES.glob("*.ipynb")):
-        if extra.name not in wanted:
-            stale.append(extra.name)
-            if not check_only:
-                extra.unlink()
-    return stale
-
-
-def main_exercises(argv: list[str]) -> int:
-    import argparse
-
-    p = argparse.ArgumentParser(prog="backprop-lab exercises",
-                                description="generate exercises/ from solutions/ (nbgrader)")
-    sub = p.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("build", help="write exercises/ from solutions/")
-    sub.add_parser("check", help="exit 1, naming the notebooks, if exercises/ is stale")
-    args = p.parse_args(argv)
-    try:
-        import nbgrader  # noqa: F401
-    except ImportError:
-        print("backprop-lab exercises needs nbgrader: pip install -e '.[test]'", file=sys.stderr)
-        return 2
-    if args.cmd == "build":
-        changed = build_exercises()
-        print(f"exercises/: {len(changed)} notebook(s) written or removed" +
-              (": " + ", ".join(changed) if changed else ""))
-        return 0
-    stale = build_exercises(check_only=True)
-    if stale:
-        print("exercises/ is stale for: " + ", ".join(stale) +
-              "\nregenerate it with: backprop-lab exercises build", file=sys.stderr)
-        return 1
-    print("exercises/ is up to date with solutions/")
-    return 0
 
 
 # -- backprop-lab start: a working copy of the course for a student ------------------------------
@@ -155,12 +33,6 @@ def course_source() -> Path:
     """Where the shipped notebooks are: inside the installed wheel, or the repository checkout."""
     packaged = Path(__file__).resolve().parent / "course_files"
     return packaged if (packaged / "lessons").is_dir() else REPO
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def new_version_path(rel: str) -> str:
@@ -199,14 +71,14 @@ def copy_course(dest: str | Path, source: Path | None = None) -> dict[str, list[
                 continue
             rel = f"{folder}/{src.name}"
             dst = dest / rel
-            new_hash = _sha256(src)
+            new_hash = sha256_file(src)
             shipped_before = manifest.get(rel)
             if not dst.exists():
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, dst)
                 report["added"].append(rel)
             else:
-                current = _sha256(dst)
+                current = sha256_file(dst)
                 if current == new_hash:
                     report["unchanged"].append(rel)
                 elif shipped_before == current:  # untouched by the student: safe to update
@@ -379,20 +251,5 @@ def main_start(argv: list[str]) -> int:
     return run_lab(cmd, env)
 
 
-def main_notebooks(argv: list[str]) -> int:
-    import argparse
-
-    p = argparse.ArgumentParser(prog="backprop-lab notebooks")
-    sub = p.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("run", help="execute notebooks top to bottom and store their outputs")
-    r.add_argument("paths", nargs="+")
-    r.add_argument("--timeout", type=int, default=900)
-    args = p.parse_args(argv)
-    for path in args.paths:
-        print(f"running {path} ...", flush=True)
-        run_notebook(path, timeout=args.timeout)
-    return 0
-
-
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main_notebooks(sys.argv[1:]))
+    sys.exit(main_start(sys.argv[1:]))

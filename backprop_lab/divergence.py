@@ -1,5 +1,6 @@
 """The one rule that says training has diverged, shared by ``fit``, the playground widget and
-``run_optimizer``.
+``run_optimizer`` (``fit`` and ``run_optimizer`` apply it in their one training step,
+:class:`backprop_lab.step.Stepper`).
 
 Training has **diverged at step t** when, after step t,
 

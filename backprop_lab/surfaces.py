@@ -36,9 +36,10 @@ from typing import Any
 
 import numpy as np
 
-from backprop_lab.divergence import LOSS_FACTOR, PARAM_LIMIT, DivergenceRule
+from backprop_lab.divergence import LOSS_FACTOR, PARAM_LIMIT
 from backprop_lab.optim import Optimizer, make_optimizer
 from backprop_lab.parameter import Parameter, Point
+from backprop_lab.step import Stepper
 
 __all__ = [
     "STATUSES",
@@ -602,20 +603,28 @@ def run_optimizer(
     f, grad = surface.f, surface.grad
     path = np.empty((steps + 1, 2))
     losses = np.empty(steps + 1)
-    path[0] = xy0
-    loss = f(xy0)
-    losses[0] = loss
-    rule = DivergenceRule(loss)
+
+    def forward() -> float:  # the loss at the current point
+        return f(point.value)
+
+    def backward() -> None:  # its analytic gradient
+        point.dvalue[:] = grad(point.value)
+
+    # the one training step (backprop_lab.step): the loss at point k, the divergence rule (from
+    # f(start); the start itself is not judged), the gradient, the update to point k + 1. The
+    # last point is evaluated and judged only.
+    stepper = Stepper(opt)
     diverged_at = None
     with np.errstate(all="ignore"):
-        for k in range(1, steps + 1):
-            point.dvalue[:] = grad(point.value)
-            opt.step()
-            xy = point.value
-            loss = f(xy)
-            path[k] = xy
-            losses[k] = loss
-            if rule.check(loss, (xy,)) is not None:
+        for k in range(steps + 1):
+            path[k] = point.value
+            if k < steps:
+                losses[k], reason = stepper.step(forward, backward, watch=(point.value,),
+                                                 check=k > 0)
+            else:
+                losses[k] = loss = forward()
+                reason = stepper.check(loss, (point.value,)) if k > 0 else None
+            if reason is not None:
                 diverged_at = k
                 path = path[: k + 1]
                 losses = losses[: k + 1]

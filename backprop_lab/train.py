@@ -1,5 +1,6 @@
 """The training loop: seeded shuffling, mini-batches, history, validation, early stopping,
 divergence detection (:mod:`backprop_lab.divergence`) and an optional ``tqdm.auto`` progress bar.
+Every mini-batch step is :class:`backprop_lab.step.Stepper`'s, the step ``run_optimizer`` takes.
 
     history = fit(net, SoftmaxCrossEntropy(), Adam(net.parameters(), lr=1e-3),
                   X_train, y_train, epochs=10, batch_size=128, X_val=X_val, y_val=y_val, seed=0)
@@ -24,7 +25,8 @@ from backprop_lab.losses import (
     SoftmaxCrossEntropy,
 )
 from backprop_lab.model import Sequential
-from backprop_lab.optim import _nonneg, clip_grad_norm
+from backprop_lab.optim import _nonneg
+from backprop_lab.step import Stepper
 
 __all__ = ["DivergenceError", "History", "accuracy", "evaluate", "fit", "is_classification"]
 
@@ -239,7 +241,6 @@ def fit(
     history = History()
     best_loss, best_state, bad_epochs = math.inf, None, 0
     step = 0
-    rule: DivergenceRule | None = None
     warned_zero = False
 
     bar = None
@@ -249,6 +250,19 @@ def fit(
         bar = tqdm(total=epochs * steps_per_epoch, unit="batch", desc="training")
 
     params = net.parameters()
+    # the one training step (backprop_lab.step): loss on the batch, divergence rule, backward,
+    # clipping, update; forward reads the batch Xb, yb of the loop below and keeps its output
+    stepper = Stepper(optimizer, params, clip_norm=clip_norm)
+    Xb = yb = out = None
+
+    def forward() -> float:
+        nonlocal out
+        out = net.forward(Xb)
+        return loss.forward(out, yb)
+
+    def backward() -> None:
+        net.backward(loss.backward(), input_grad=False)
+
     net.train()
     try:
         for epoch in range(epochs):
@@ -272,17 +286,9 @@ def fit(
                 # materialising a shuffled copy of all of MNIST (188 MB of fresh memory)
                 idx = perm[i:j]
                 Xb, yb = np.take(X, idx, axis=0), y[idx]
-                out = net.forward(Xb)
-                value = loss.forward(out, yb)
-                if rule is None:
-                    rule = DivergenceRule(value)
-                reason = rule.check_loss(value)
+                value, reason = stepper.step(forward, backward)
                 if reason is not None:
                     raise DivergenceError(step, epoch, value, optimizer.lr, history, reason)
-                net.backward(loss.backward(), input_grad=False)
-                if clip_norm is not None:
-                    clip_grad_norm(params, clip_norm)
-                optimizer.step()
                 history.step_loss.append(value)
                 total_loss += value * len(Xb)
                 if multiclass:

@@ -22,6 +22,7 @@ from backprop_lab.data import (
     ChecksumError,
     blob_centers,
     cache_dir,
+    checksums,
     load_mnist,
     load_toy,
     make_blobs,
@@ -33,6 +34,7 @@ from backprop_lab.data import (
     train_val_split,
     verify_sha256,
 )
+from backprop_lab.data import mnist as mnist_module
 
 MNIST_NAMES = [
     "train-images-idx3-ubyte.gz",
@@ -98,12 +100,18 @@ def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+#: where each counted function is looked up when MNIST is loaded: hashing in data/checksums.py,
+#: decoding by data/mnist.py's import of read_idx
+_COUNTED_IN = {"sha256_file": checksums, "read_idx": mnist_module}
+
+
 class CallCounter:
-    """Wraps a function of ``data`` and counts its calls (optionally failing instead)."""
+    """Wraps a function of the data package and counts its calls (optionally failing instead)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str, fail: bool = False) -> None:
         self.calls: list[tuple] = []
-        original = getattr(data, name)
+        module = _COUNTED_IN[name]
+        original = getattr(module, name)
 
         def wrapper(*args, **kwargs):
             self.calls.append(args)
@@ -111,7 +119,7 @@ class CallCounter:
                 raise AssertionError(f"{name} should not be called")
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(data, name, wrapper)
+        monkeypatch.setattr(module, name, wrapper)
 
 
 def idx_bytes(array: np.ndarray, magic: int | None = None) -> bytes:
@@ -401,7 +409,7 @@ def test_mnist_rejects_val_size(val_size, error) -> None:
 def test_cache_is_written_then_used(
     fresh_cache: Path, monkeypatch: pytest.MonkeyPatch, mnist: MNIST
 ) -> None:
-    hashes = CallCounter(monkeypatch, "_sha256_file")
+    hashes = CallCounter(monkeypatch, "sha256_file")
     first = load_mnist()
     assert len(hashes.calls) == 4
     assert len(list(fresh_cache.glob("mnist-*.npz"))) == 1
@@ -420,7 +428,7 @@ def test_touched_source_file_is_verified_again(
     mnist_copy: Path, fresh_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     load_mnist()
-    hashes = CallCounter(monkeypatch, "_sha256_file")
+    hashes = CallCounter(monkeypatch, "sha256_file")
     touched = mnist_copy / "train-labels-idx1-ubyte.gz"
     st = touched.stat()
     os.utime(touched, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
@@ -463,7 +471,7 @@ def test_corrupt_cache_file_is_rebuilt(
 def test_no_cache_hashes_every_time_and_writes_nothing(
     fresh_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    hashes = CallCounter(monkeypatch, "_sha256_file")
+    hashes = CallCounter(monkeypatch, "sha256_file")
     load_mnist(cache=False)
     load_mnist(cache=False)
     assert len(hashes.calls) == 8
