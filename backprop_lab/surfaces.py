@@ -18,6 +18,11 @@ himmelblau     (x² + y − 11)² + (x + y² − 7)²                    four, a
 
 :func:`quadratic` builds any convex quadratic ½ xᵀAx from its eigenvalues and a rotation angle.
 
+Each surface also carries what the widgets offer on it — a dropdown label, start points, the
+learning-rate explorer's first η and the optimizer race's η per optimizer — so that
+:data:`SURFACES` is the one registry of surfaces: :func:`register_surface` adds a new one, and the
+explorer and the race (:mod:`backprop_lab.explore`) offer it at once.
+
 :func:`run_optimizer` runs one of the optimizers of :mod:`backprop_lab.optim` (or any optimizer
 built by a factory) on a surface and returns a :class:`Trajectory`: the path, the losses, the step
 at which it diverged (if it did) and a status from :func:`classify`. It is fast enough to drive a

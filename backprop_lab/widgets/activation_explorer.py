@@ -1,7 +1,7 @@
 """Activation explorer (lesson 01): an activation g and its derivative g′ on one plot, the regions
 where g saturates, and what a distribution of pre-activations z ~ N(mean, std²) becomes after g.
 
-Compute (pure, seeded, fast)::
+Compute (pure, seeded, fast; in :mod:`backprop_lab.explore.activation`, re-exported here)::
 
     r = explore_activation("sigmoid", mean=0.0, std=4.0)
     r.frac_saturated        # fraction of the sampled units with |g′(z)| < threshold · max g′

@@ -8,7 +8,7 @@ cross-entropy loss backward. For every hidden layer l the widget shows
 - the norm of the weight gradient ‖∂𝓛/∂W⁽ˡ⁾‖ (Frobenius, log scale),
 - the percentage of saturated units: |g′(z)| < 0.05 · max g′ (for ReLU: z ≤ 0, no gradient).
 
-Compute (pure, seeded, fast)::
+Compute (pure, seeded, fast; in :mod:`backprop_lab.explore.gradient_flow`, re-exported here)::
 
     s = compute_gradient_flow(depth=10, width=128, activation="sigmoid", init="standard",
                               batchnorm=False, seed=0)
@@ -21,8 +21,8 @@ z⁽ˡ⁾, a⁽ˡ⁾, δ⁽ˡ⁾ themselves (for histograms). View::
 
     GradientFlowExplorer().widget
 
-The core of this module imports only NumPy and the engine; ipywidgets and matplotlib are imported
-inside the view.
+The compute half lives in :mod:`backprop_lab.explore.gradient_flow` (NumPy and the engine only);
+ipywidgets and matplotlib are imported inside the view.
 """
 
 from __future__ import annotations
