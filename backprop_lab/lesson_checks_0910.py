@@ -14,8 +14,8 @@ Typical use in a notebook::
     my_init = None          # the widget's init name you found, e.g. "small"
     check_flat_tanh_init(my_init)
 
-The widget module (and so matplotlib) is imported only when a check runs, not when this module
-is imported.
+The gradient-flow computation (:mod:`backprop_lab.explore.gradient_flow`) is imported only when
+a check runs, not when this module is imported.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def survey_tanh_inits(depth: int = 10, width: int = 128,
     (weights and a batch X ~ N(0, 1) of shape (128, width) drawn from ``default_rng(seed)``)
     gives the per-layer activation std ``a_std`` (shape ``(depth,)``) and saturated fractions.
     """
-    from backprop_lab.widgets.gradient_flow import INITS, compute_gradient_flow
+    from backprop_lab.explore.gradient_flow import INITS, compute_gradient_flow
 
     if not (isinstance(depth, int) and 2 <= depth <= 50):
         raise ValueError(f"depth must be a whole number of hidden layers in [2, 50], got {depth!r}")
@@ -128,7 +128,7 @@ def check_flat_tanh_init(my_init: object = None, *, depth: int = 10, width: int 
     if not isinstance(my_init, str):
         raise TypeError(f"my_init must be an init name (a string such as \"small\"), "
                         f"got {type(my_init).__name__} {my_init!r}")
-    from backprop_lab.widgets.gradient_flow import INITS
+    from backprop_lab.explore.gradient_flow import INITS
 
     name = my_init.strip().lower()
     if name not in INITS:

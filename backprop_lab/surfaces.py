@@ -18,6 +18,11 @@ himmelblau     (x² + y − 11)² + (x + y² − 7)²                    four, a
 
 :func:`quadratic` builds any convex quadratic ½ xᵀAx from its eigenvalues and a rotation angle.
 
+Each surface also carries what the widgets offer on it — a dropdown label, start points, the
+learning-rate explorer's first η and the optimizer race's η per optimizer — so that
+:data:`SURFACES` is the one registry of surfaces: :func:`register_surface` adds a new one, and the
+explorer and the race (:mod:`backprop_lab.explore`) offer it at once.
+
 :func:`run_optimizer` runs one of the optimizers of :mod:`backprop_lab.optim` (or any optimizer
 built by a factory) on a surface and returns a :class:`Trajectory`: the path, the losses, the step
 at which it diverged (if it did) and a status from :func:`classify`. It is fast enough to drive a
@@ -31,7 +36,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -49,8 +54,14 @@ __all__ = [
     "classify",
     "get_surface",
     "quadratic",
+    "register_surface",
     "run_optimizer",
 ]
+
+#: the explorer's learning rate on a surface that does not set its own
+DEFAULT_EXPLORER_LR = 0.01
+#: the race's learning rate for an optimizer that a surface has no rate for
+DEFAULT_RACE_LR = 0.01
 
 #: the statuses :func:`classify` can return
 STATUSES = ("converged", "converging", "oscillating", "diverged", "stalled")
@@ -88,6 +99,18 @@ class Surface:
         description: one line for a legend or a lesson.
         log_contours: plotting hint: draw contours of log(f − f_min + ε) rather than of f,
             because f spans many orders of magnitude (Rosenbrock, Beale, Himmelblau).
+
+    Presets for the widgets (the learning-rate explorer and the optimizer race): every surface
+    carries them, so a new surface needs one entry (:func:`register_surface`) and nothing else.
+
+    Attributes:
+        label: the name a dropdown shows ("" = ``name``); see :attr:`display_label`.
+        starts: the start points a widget offers, the first being its default; () = just
+            ``start`` (see :attr:`start_points`).
+        explorer_lr: the learning rate the explorer shows when the surface is picked.
+        race_lrs: ``((optimizer, η), ...)``: a learning rate per optimizer of
+            :data:`backprop_lab.optim.OPTIMIZERS` (lower-case name) for the race; see
+            :meth:`race_lr`.
     """
 
     name: str
@@ -104,6 +127,26 @@ class Surface:
     L: float | None = None
     description: str = ""
     log_contours: bool = False
+    label: str = ""
+    starts: tuple[tuple[float, float], ...] = ()
+    explorer_lr: float = DEFAULT_EXPLORER_LR
+    race_lrs: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def display_label(self) -> str:
+        """The dropdown label: :attr:`label`, or the name when there is none."""
+        return self.label or self.name
+
+    @property
+    def start_points(self) -> tuple[tuple[float, float], ...]:
+        """The start points a widget offers (first = default): :attr:`starts`, or ``(start,)``."""
+        return self.starts or (self.start,)
+
+    def race_lr(self, optimizer: str, fallback: float = DEFAULT_RACE_LR) -> float:
+        """The race's learning rate for ``optimizer`` (a name of
+        :data:`backprop_lab.optim.OPTIMIZERS`, any case) on this surface, ``fallback`` for an
+        optimizer the surface has no rate for (a student's own, say)."""
+        return dict(self.race_lrs).get(str(optimizer).lower(), fallback)
 
     def grid(self, n: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``X, Y, Z`` on an ``n × n`` grid spanning :attr:`bounds` (each of shape (n, n))."""
@@ -401,11 +444,95 @@ def _build_surfaces() -> dict[str, Surface]:
         description="Himmelblau (x² + y − 11)² + (x + y² − 7)²: four minima, all with f = 0",
         log_contours=True,
     )
-    return {s.name: s for s in (bowl, ravine, rosenbrock, beale, saddle, himmelblau)}
+    surfaces = (bowl, ravine, rosenbrock, beale, saddle, himmelblau)
+    return {s.name: replace(s, **_PRESETS[s.name]) for s in surfaces}
+
+
+def _race(sgd: float, momentum: float, nesterov: float, adagrad: float, rmsprop: float,
+          adadelta: float, adam: float) -> tuple[tuple[str, float], ...]:
+    """The race's learning rates, one per optimizer of :data:`backprop_lab.optim.OPTIMIZERS`."""
+    return (("sgd", sgd), ("momentum", momentum), ("nesterov", nesterov), ("adagrad", adagrad),
+            ("rmsprop", rmsprop), ("adadelta", adadelta), ("adam", adam))
+
+
+#: the widgets' presets of the named surfaces. ``starts``: the first is the surface's start.
+#: ``explorer_lr``: shows something sensible when the surface is first chosen. ``race_lrs``: races
+#: well for 200 steps from the surface's start (picked from a log grid: close to the lowest final
+#: loss, without oscillating wildly).
+_PRESETS: dict[str, dict[str, Any]] = {
+    "bowl": dict(
+        label="bowl (κ = 1)",
+        starts=((-1.5, 1.0), (1.5, 1.5), (0.5, -1.8)),
+        explorer_lr=0.3,
+        race_lrs=_race(0.3, 0.1, 0.1, 0.5, 0.03, 1.0, 0.1),
+    ),
+    "ravine": dict(
+        label="ravine (κ = 25)",
+        starts=((-4.5, 1.5), (-4.5, 0.2), (4.0, -2.0)),
+        explorer_lr=1.0,
+        race_lrs=_race(1.0, 0.3, 0.3, 1.0, 0.05, 1.0, 0.2),
+    ),
+    "rosenbrock": dict(
+        label="Rosenbrock",
+        starts=((-1.2, 1.0), (-1.5, -0.5), (1.5, 2.5), (0.0, 2.5)),
+        explorer_lr=1e-3,
+        race_lrs=_race(2e-3, 2e-3, 1e-3, 0.5, 0.1, 1.0, 0.2),
+    ),
+    "beale": dict(
+        label="Beale",
+        starts=((1.0, 1.5), (-1.0, -1.0), (2.0, -1.0), (3.5, 2.0)),
+        explorer_lr=1e-2,
+        race_lrs=_race(0.01, 1e-3, 3e-3, 1.0, 0.1, 1.0, 0.2),
+    ),
+    "saddle": dict(
+        label="saddle x² − y²",
+        starts=((-1.5, 0.01), (-1.5, 0.5), (-1.5, 0.0)),
+        explorer_lr=0.1,
+        race_lrs=_race(0.05, 0.01, 0.01, 0.1, 0.01, 1.0, 0.01),
+    ),
+    "himmelblau": dict(
+        label="Himmelblau",
+        starts=((0.0, 0.0), (-1.0, -1.0), (-4.0, 0.0), (1.0, 4.0)),
+        explorer_lr=1e-2,
+        race_lrs=_race(0.01, 3e-3, 3e-3, 0.5, 0.03, 1.0, 0.1),
+    ),
+}
 
 
 #: the named surfaces, by name
 SURFACES: dict[str, Surface] = _build_surfaces()
+
+
+def register_surface(surface: Surface) -> Surface:
+    """Add ``surface`` to :data:`SURFACES`, so that every widget offers it.
+
+    The surface's own preset fields (:attr:`Surface.label`, :attr:`Surface.starts`,
+    :attr:`Surface.explorer_lr`, :attr:`Surface.race_lrs`) are all the widgets need; build it
+    with :func:`quadratic` or a :class:`Surface` of your own and ``dataclasses.replace`` them in.
+
+    Raises:
+        TypeError: ``surface`` is not a :class:`Surface`.
+        ValueError: the name is taken, a start point lies outside ``bounds``, or a learning rate
+            is not a finite number > 0.
+    """
+    if not isinstance(surface, Surface):
+        raise TypeError(f"register_surface needs a Surface, got {type(surface).__name__}")
+    if surface.name in SURFACES:
+        raise ValueError(f"a surface named {surface.name!r} is already registered")
+    xmin, xmax, ymin, ymax = surface.bounds
+    for x, y in surface.start_points:
+        if not (xmin <= x <= xmax and ymin <= y <= ymax):
+            raise ValueError(f"surface {surface.name!r}: start ({x:g}, {y:g}) lies outside "
+                             f"its bounds {surface.bounds}")
+    rates = [("explorer_lr", surface.explorer_lr)] + [
+        (f"race_lrs[{k!r}]", v) for k, v in surface.race_lrs]
+    for what, lr in rates:
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not (
+                math.isfinite(lr) and lr > 0):
+            raise ValueError(f"surface {surface.name!r}: {what} must be a finite number > 0, "
+                             f"got {lr!r}")
+    SURFACES[surface.name] = surface
+    return surface
 
 
 def get_surface(name: str) -> Surface:

@@ -107,7 +107,8 @@ def test_large_init_explodes_and_non_finite_results_are_reported():
 def test_inputs_are_clamped_and_bad_names_raise():
     s = compute_gradient_flow(500, 1, "relu", "he", False)
     assert s.depth == DEPTH_RANGE[1] and s.width == 2
-    assert "note: depth=500" in s.status and "note: width=1" in s.status
+    assert "note: depth = 500 above 50; using 50" in s.status
+    assert "note: width = 1 below 2; using 2" in s.status
     with pytest.raises(ValueError, match="unknown activation"):
         compute_gradient_flow(activation="softplus")
     with pytest.raises(ValueError, match="unknown init"):

@@ -33,6 +33,7 @@ import numpy as np
 
 from backprop_lab.optim import Momentum
 from backprop_lab.surfaces import quadratic, run_optimizer
+from backprop_lab.validate import clean_count, clean_real
 
 __all__ = [
     "BETA_MAX",
@@ -195,39 +196,6 @@ def measured_rate(errors: np.ndarray) -> tuple[float | None, int, int, float]:
 # clamping
 
 
-def _clean_real(value: Any, name: str, lo: float, hi: float, default: float,
-                notes: list[str]) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        x = math.nan
-    if isinstance(value, bool) or not math.isfinite(x):
-        notes.append(f"{name} must be a number in [{lo:g}, {hi:g}] (got {value!r}); "
-                     f"using {default:g}")
-        return default
-    if x < lo:
-        notes.append(f"{name} = {x:g} below {lo:g}; using {lo:g}")
-        return lo
-    if x > hi:
-        notes.append(f"{name} = {x:g} above {hi:g}; using {hi:g}")
-        return hi
-    return x
-
-
-def _clean_steps(steps: Any, notes: list[str]) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer, float)) \
-            or not math.isfinite(steps):
-        notes.append(f"steps must be a whole number in [{STEPS_MIN}, {STEPS_MAX}] "
-                     f"(got {steps!r}); using 200")
-        return 200
-    n = int(round(steps))
-    if n < STEPS_MIN or n > STEPS_MAX:
-        used = min(max(n, STEPS_MIN), STEPS_MAX)
-        notes.append(f"steps = {n} outside [{STEPS_MIN}, {STEPS_MAX}]; using {used}")
-        return used
-    return n
-
-
 def fmt_rate(r: float) -> str:
     """A rate with enough decimals to tell it from 1 (0.9995 is not 1.000)."""
     d = 3
@@ -302,10 +270,10 @@ def compute_momentum_explorer(
         A :class:`MomentumResult`.
     """
     notes: list[str] = []
-    eta = _clean_real(eta, "η", ETA_MIN, ETA_MAX, 0.01, notes)
-    beta = _clean_real(beta, "β", BETA_MIN, BETA_MAX, 0.9, notes)
-    kappa = _clean_real(kappa, "κ", KAPPA_MIN, KAPPA_MAX, 100.0, notes)
-    steps = _clean_steps(steps, notes)
+    eta = clean_real(eta, "η", ETA_MIN, ETA_MAX, 0.01, notes)
+    beta = clean_real(beta, "β", BETA_MIN, BETA_MAX, 0.9, notes)
+    kappa = clean_real(kappa, "κ", KAPPA_MIN, KAPPA_MAX, 100.0, notes)
+    steps = clean_count(steps, "steps", STEPS_MIN, STEPS_MAX, 200, notes)
 
     eig = np.array([1.0, kappa])
     surface = quadratic((1.0, kappa), angle=0.0)
@@ -417,10 +385,10 @@ def compute_ema(beta: float, steps: int = 60, signal: float = 1.0, noise: float 
         An :class:`EMAResult`.
     """
     notes: list[str] = []
-    beta = _clean_real(beta, "β", BETA_MIN, BETA_MAX, 0.9, notes)
-    n = int(_clean_real(steps, "steps", 2, 1000, 60, notes))
-    noise = _clean_real(noise, "noise", 0.0, 1e6, 0.3, notes)
-    signal = _clean_real(signal, "signal", -1e6, 1e6, 1.0, notes)
+    beta = clean_real(beta, "β", BETA_MIN, BETA_MAX, 0.9, notes)
+    n = clean_count(steps, "steps", 2, 1000, 60, notes)
+    noise = clean_real(noise, "noise", 0.0, 1e6, 0.3, notes)
+    signal = clean_real(signal, "signal", -1e6, 1e6, 1.0, notes)
     rng = np.random.default_rng(seed)
     x = signal + noise * rng.standard_normal(n)
     v = np.empty(n)

@@ -8,7 +8,6 @@ redraws, :func:`plot_explorations` for static side-by-side snapshots.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,9 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from backprop_lab.activations import ACTIVATIONS, softmax
-
-if TYPE_CHECKING:
-    from backprop_lab.widgets.activation_explorer import ActivationExploration
+from backprop_lab.explore.activation import ActivationExploration
 
 TITLES = {"sigmoid": "sigmoid σ(z)", "tanh": "tanh(z)", "relu": "ReLU(z)",
           "leaky_relu": "leaky ReLU(z), α = 0.01"}

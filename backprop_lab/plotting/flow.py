@@ -13,14 +13,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-if TYPE_CHECKING:
-    from backprop_lab.widgets.gradient_flow import FlowStats
+from backprop_lab.explore.gradient_flow import FlowStats
 
 #: what each FlowStats field means on a y-axis
 QUANTITIES: dict[str, str] = {

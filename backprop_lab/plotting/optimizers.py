@@ -10,7 +10,7 @@ uses it for every frame of its animation, and :func:`plot_race` for a static pic
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -18,11 +18,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from backprop_lab.explore.race import RaceResult
 from backprop_lab.plotting.surfaces import display_path, plot_contours
 from backprop_lab.surfaces import Surface
-
-if TYPE_CHECKING:
-    from backprop_lab.widgets.optimizer_race import RaceResult
 
 __all__ = [
     "RacePlot",

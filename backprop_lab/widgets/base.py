@@ -309,24 +309,6 @@ def status_html(text: str) -> str:
     return "<pre style='margin:0; line-height:1.35'>" + html.escape(text) + "</pre>"
 
 
-def clean_whole_number(value: object, name: str, lo: int, hi: int, notes: list[str]) -> int:
-    """``value`` as an int in [lo, hi]; anything else is clamped and explained in ``notes``."""
-    import math
-    import numbers
-
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        notes.append(f"{name} must be a whole number >= {lo} (got {value!r}); using {lo}")
-        return lo
-    n = int(round(value))
-    if n < lo:
-        notes.append(f"{name} must be >= {lo} (got {value!r}); using {lo}")
-        return lo
-    if n > hi:
-        notes.append(f"{name} {n} above {hi}; using {hi}")
-        return hi
-    return n
-
-
 class ExplorerView:
     """What the explorer widgets share: on every control change, recompute, redraw, show status.
 

@@ -3,7 +3,8 @@ and race to the minimum, each with its own learning rate.
 
 Two parts, as every widget of the course:
 
-* :func:`compute_race` — pure and deterministic: for a surface name and a dict of *racers*
+* :func:`compute_race` (in :mod:`backprop_lab.explore.race`, re-exported here) — pure and
+  deterministic: for a surface name and a dict of *racers*
   (``name -> factory``, where ``factory(params)`` builds an optimizer on ``params``, a list of
   :class:`~backprop_lab.parameter.Parameter`), run every racer for the same number of steps with
   :func:`backprop_lab.surfaces.run_optimizer` and return a :class:`RaceResult` (paths, losses,
@@ -30,16 +31,24 @@ Typical use::
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
-from backprop_lab.optim import SGD, Adadelta, Adagrad, Adam, Momentum, Nesterov, RMSprop
-from backprop_lab.parameter import Parameter
-from backprop_lab.surfaces import SURFACES, Surface, run_optimizer
+from backprop_lab.explore.race import (  # noqa: F401  (the pure half, re-exported)
+    DEFAULT_LRS,
+    FALLBACK_LR,
+    LIBRARY_OPTIMIZERS,
+    LR_MAX,
+    LR_MIN,
+    STEPS_MAX,
+    Builder,
+    Factory,
+    RaceResult,
+    _clamp_lr,
+    _clean_steps,
+    compute_race,
+)
+from backprop_lab.surfaces import SURFACES
 
 __all__ = [
     "DEFAULT_LRS",
@@ -51,263 +60,6 @@ __all__ = [
     "RaceResult",
     "compute_race",
 ]
-
-#: a factory builds an optimizer (anything with ``step()``) on a list of parameters
-Factory = Callable[[list[Parameter]], Any]
-#: a builder takes the parameters and a learning rate (an Optimizer subclass is one)
-Builder = Callable[..., Any]
-
-#: most steps a race runs; more are clamped (with a note)
-STEPS_MAX = 2000
-#: learning-rate range of the view's sliders
-LR_MIN, LR_MAX = 1e-5, 10.0
-
-#: the library's optimizers, as the view offers them (β = 0.9 for the momentum methods)
-LIBRARY_OPTIMIZERS: dict[str, Builder] = {
-    "SGD": SGD,
-    "Momentum": Momentum,
-    "Nesterov": Nesterov,
-    "Adagrad": Adagrad,
-    "RMSprop": RMSprop,
-    "Adadelta": Adadelta,
-    "Adam": Adam,
-}
-
-#: a learning rate per surface and optimizer that races well for 200 steps from the surface's
-#: start (picked from a log grid: close to the lowest final loss, without oscillating wildly)
-DEFAULT_LRS: dict[str, dict[str, float]] = {
-    "bowl": {"SGD": 0.3, "Momentum": 0.1, "Nesterov": 0.1, "Adagrad": 0.5, "RMSprop": 0.03,
-             "Adadelta": 1.0, "Adam": 0.1},
-    "ravine": {"SGD": 1.0, "Momentum": 0.3, "Nesterov": 0.3, "Adagrad": 1.0, "RMSprop": 0.05,
-               "Adadelta": 1.0, "Adam": 0.2},
-    "rosenbrock": {"SGD": 2e-3, "Momentum": 2e-3, "Nesterov": 1e-3, "Adagrad": 0.5,
-                   "RMSprop": 0.1, "Adadelta": 1.0, "Adam": 0.2},
-    "beale": {"SGD": 0.01, "Momentum": 1e-3, "Nesterov": 3e-3, "Adagrad": 1.0, "RMSprop": 0.1,
-              "Adadelta": 1.0, "Adam": 0.2},
-    "saddle": {"SGD": 0.05, "Momentum": 0.01, "Nesterov": 0.01, "Adagrad": 0.1, "RMSprop": 0.01,
-               "Adadelta": 1.0, "Adam": 0.01},
-    "himmelblau": {"SGD": 0.01, "Momentum": 3e-3, "Nesterov": 3e-3, "Adagrad": 0.5,
-                   "RMSprop": 0.03, "Adadelta": 1.0, "Adam": 0.1},
-}
-#: the learning rate for an optimizer the table does not know
-FALLBACK_LR = 0.01
-
-
-@dataclass(frozen=True, eq=False)
-class RaceResult:
-    """The outcome of one race: every racer's path and losses, computed once.
-
-    Attributes:
-        surface_name: key of :data:`backprop_lab.surfaces.SURFACES`.
-        steps: steps every racer was given (after clamping).
-        start: the common start point.
-        names: the racers, in the order given.
-        paths: ``name -> (n, 2)`` points visited, ``path[0] = start``; ``n = steps + 1``, or
-            ``diverged_at + 1`` for a racer that blew up, or 1 for a racer that could not run.
-        losses: ``name -> (n,)`` f at each point of the path.
-        statuses: ``name -> str``: ``"converged"``, ``"converging"``, ``"oscillating"``,
-            ``"stalled"``, ``"diverging"`` (loss still growing at the end),
-            ``"diverged at step k"``, ``"invalid: <why>"`` (the factory rejected its settings)
-            or ``"error: <why>"`` (its ``step()`` raised).
-        diverged_at: ``name -> step`` at which the racer blew up, or None.
-        lrs: ``name -> the optimizer's`` ``lr`` attribute, if it has one (for legends).
-        errors: ``name -> the exception`` behind an ``invalid``/``error`` status (re-raise it to
-            see the traceback of your own optimizer).
-        notes: messages about clamped inputs.
-    """
-
-    surface_name: str
-    steps: int
-    start: tuple[float, float]
-    names: tuple[str, ...]
-    paths: dict[str, np.ndarray]
-    losses: dict[str, np.ndarray]
-    statuses: dict[str, str]
-    diverged_at: dict[str, int | None]
-    lrs: dict[str, float | None]
-    errors: dict[str, BaseException] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-
-    @property
-    def surface(self) -> Surface:
-        return SURFACES[self.surface_name]
-
-    def loss_at(self, name: str, frame: int) -> float:
-        """Racer ``name``'s loss at step ``frame`` (its last loss if it stopped earlier)."""
-        losses = self.losses[name]
-        return float(losses[min(max(int(frame), 0), len(losses) - 1)])
-
-    def label(self, name: str, frame: int | None = None) -> str:
-        """Legend text for ``name`` at step ``frame`` (default: the end of the race)."""
-        frame = self.steps if frame is None else int(frame)
-        status = self.statuses[name]
-        lr = self.lrs.get(name)
-        head = f"{name} (η={lr:.3g})" if lr is not None else name
-        if status.startswith(("invalid", "error")):
-            return f"{head}: {status}"
-        k = self.diverged_at[name]
-        if k is not None and frame >= k:
-            # on a surface without a minimum (the saddle) "diverged" means it ran off to f → −∞
-            last = self.losses[name][np.isfinite(self.losses[name])]
-            downhill = self.surface.f_min is None and last.size and last[-1] < last[0]
-            return f"{head}: diverged at step {k}" + (" (f → −∞)" if downhill else "")
-        loss = self.loss_at(name, frame)
-        f_min = self.surface.f_min
-        if f_min is not None:
-            return f"{head}: f − f* = {max(loss - f_min, 0.0):.2e}"
-        return f"{head}: f = {loss:.3g}"
-
-    def summary(self) -> str:
-        """One line per racer: name, learning rate, final loss and status (rounded, stable)."""
-        width = max((len(n) for n in self.names), default=4)
-        lines = [f"{self.surface_name}, {self.steps} steps from {self.start}"]
-        for name in self.names:
-            status = self.statuses[name]
-            lr = self.lrs.get(name)
-            lr_text = f"{lr:<8.3g}" if lr is not None else f"{'-':<8}"
-            if status.startswith(("invalid", "error")):
-                lines.append(f"  {name:<{width}}  η = {lr_text}  {status}")
-                continue
-            final = float(self.losses[name][-1])
-            lines.append(f"  {name:<{width}}  η = {lr_text}  final f = {final:<10.3g}  {status}")
-        return "\n".join(lines)
-
-
-def _clean_steps(steps: Any, notes: list[str]) -> int:
-    from backprop_lab.widgets.base import clean_whole_number
-
-    return clean_whole_number(steps, "steps", 1, STEPS_MAX, notes)
-
-
-def _clean_start(start: Any, surface: Surface, notes: list[str]) -> tuple[float, float]:
-    default = (float(surface.start[0]), float(surface.start[1]))
-    if start is None:
-        return default
-    try:
-        xy = np.array(start, dtype=np.float64).ravel()
-    except (TypeError, ValueError):
-        xy = np.array([math.nan])
-    if xy.size != 2 or not np.all(np.isfinite(xy)):
-        notes.append(f"start must be a point (x, y) of finite numbers (got {start!r}); "
-                     f"using the surface's start {default}")
-        return default
-    return (float(xy[0]), float(xy[1]))
-
-
-class _RacerFailed(Exception):
-    """Wraps what went wrong while building or stepping one racer."""
-
-    def __init__(self, kind: str, err: BaseException) -> None:
-        super().__init__(kind)
-        self.kind, self.err = kind, err
-
-
-def _run_racer(surface: Surface, factory: Factory, start: tuple[float, float], steps: int
-               ) -> tuple[Any, Any]:
-    """(trajectory, optimizer) of one racer; raises _RacerFailed with what went wrong."""
-    built: list[Any] = []
-
-    def make(params: list[Parameter]) -> Any:
-        try:
-            opt = factory(params)
-        except Exception as err:  # the student's factory: report it, never crash the race
-            raise _RacerFailed("invalid", err) from err
-        if not callable(getattr(opt, "step", None)):
-            raise _RacerFailed("invalid", TypeError(
-                f"the factory returned {type(opt).__name__}, which has no step() method"))
-        built.append(opt)
-        return opt
-
-    try:
-        traj = run_optimizer(surface, make, start=start, steps=steps)
-    except _RacerFailed:
-        raise
-    except Exception as err:  # raised inside the optimizer's step()
-        raise _RacerFailed("error", err) from err
-    return traj, built[0]
-
-
-def compute_race(
-    surface_name: str,
-    racers: Mapping[str, Factory],
-    steps: int = 200,
-    start: tuple[float, float] | None = None,
-) -> RaceResult:
-    """Race the optimizers built by ``racers`` on one surface, from one start, for ``steps`` steps.
-
-    Pure and deterministic: each racer gets a fresh point at ``start`` and a fresh optimizer from
-    its factory; nothing random is involved. Seven racers × 300 steps take a few tens of ms.
-
-    Args:
-        surface_name: a key of :data:`backprop_lab.surfaces.SURFACES` (``"bowl"``, ``"ravine"``,
-            ``"rosenbrock"``, ``"beale"``, ``"saddle"``, ``"himmelblau"``).
-        racers: ``name -> factory``; ``factory(params)`` gets a list holding one
-            :class:`~backprop_lab.parameter.Parameter` (the 2-D point, shape (2,)) and returns an
-            optimizer on it, e.g. ``lambda params: Adam(params, lr=0.05)``.
-        steps: steps per racer, clamped to [1, STEPS_MAX] (with a note).
-        start: start point (x, y); None = the surface's default start.
-
-    Returns:
-        A :class:`RaceResult`. A racer that could not be built or whose ``step()`` raised gets an
-        ``"invalid: …"`` / ``"error: …"`` status and a path of just the start point.
-
-    Raises:
-        ValueError: for an unknown surface name, or racers that is not a non-empty mapping.
-    """
-    if not isinstance(surface_name, str) or surface_name not in SURFACES:
-        raise ValueError(f"unknown surface {surface_name!r}; valid names: {', '.join(SURFACES)}")
-    if not isinstance(racers, Mapping) or not racers:
-        raise ValueError(f"racers must be a non-empty dict name -> factory, got {racers!r}")
-    surface = SURFACES[surface_name]
-    notes: list[str] = []
-    steps = _clean_steps(steps, notes)
-    xy0 = _clean_start(start, surface, notes)
-
-    paths: dict[str, np.ndarray] = {}
-    losses: dict[str, np.ndarray] = {}
-    statuses: dict[str, str] = {}
-    diverged_at: dict[str, int | None] = {}
-    lrs: dict[str, float | None] = {}
-    errors: dict[str, BaseException] = {}
-    for name, factory in racers.items():
-        name = str(name)
-        if not callable(factory):
-            factory_err: BaseException = TypeError(
-                f"racer {name!r} must be a factory params -> optimizer, "
-                f"got {type(factory).__name__}")
-            failed: _RacerFailed | None = _RacerFailed("invalid", factory_err)
-        else:
-            failed = None
-            try:
-                traj, opt = _run_racer(surface, factory, xy0, steps)
-            except _RacerFailed as f:
-                failed = f
-        if failed is not None:
-            errors[name] = failed.err
-            paths[name] = np.array([xy0], dtype=np.float64)
-            losses[name] = np.array([surface.f(np.array(xy0))])
-            statuses[name] = f"{failed.kind}: {failed.err}"
-            diverged_at[name] = None
-            lrs[name] = None
-            continue
-        paths[name] = traj.path
-        losses[name] = traj.losses
-        diverged_at[name] = traj.diverged_at
-        if traj.diverged_at is not None:
-            statuses[name] = f"diverged at step {traj.diverged_at}"
-        elif traj.status == "diverged":  # the loss is still growing, not blown up yet
-            statuses[name] = "diverging"
-        else:
-            statuses[name] = traj.status
-        lr = getattr(opt, "lr", None)
-        lrs[name] = float(lr) if isinstance(lr, numbers.Real) and not isinstance(lr, bool) else None
-
-    return RaceResult(
-        surface_name=surface_name, steps=steps, start=xy0, names=tuple(paths), paths=paths,
-        losses=losses, statuses=statuses, diverged_at=diverged_at, lrs=lrs, errors=errors,
-        notes=tuple(notes),
-    )
-
 
 # ------------------------------------------------------------------------------------------------
 # view
@@ -326,10 +78,6 @@ def _quarter_decade(x: float, down: bool) -> float:
     """``x`` (> 0) rounded down (or up) to a quarter decade 10^(k/4)."""
     k = math.log10(x) * 4
     return 10.0 ** ((math.floor(k + 1e-9) if down else math.ceil(k - 1e-9)) / 4)
-
-
-def _clamp_lr(value: float) -> float:
-    return min(max(float(value), LR_MIN), LR_MAX)
 
 
 class OptimizerRace:
