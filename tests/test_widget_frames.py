@@ -85,6 +85,7 @@ def test_a_frame_rendered_ahead_is_what_a_fresh_widget_shows(case):
 def test_without_an_event_loop_every_change_is_computed():
     """Headless (tests, scripts): no frames; each change computes and draws as before."""
     x = ActivationExplorer()
+    x.frames_enabled = None  # on where an event loop runs: not here
     try:
         for v in (0.5, 0.6, 0.5, 0.6):
             x.mean.value = v
@@ -96,6 +97,7 @@ def test_without_an_event_loop_every_change_is_computed():
 def test_frames_are_on_where_an_event_loop_runs():
     async def inside_a_loop():
         x = ActivationExplorer()
+        x.frames_enabled = None  # on where an event loop runs
         try:
             x.mean.value = 0.1  # computed, kept as a frame
             x.mean.value = 0.2
@@ -159,3 +161,38 @@ def test_playground_noise_frames_hold_an_untrained_model():
     finally:
         for f in figs:
             plt.close(f)
+
+
+def test_in_a_live_kernel_the_artists_follow_the_frame_after_it_was_sent():
+    """With an event loop the artists are brought to the frame shown after the figure went out;
+    whoever reads them first (status_text, legend_texts) gets them brought up to date."""
+
+    async def inside_a_loop():
+        race = OptimizerRace(steps=100, frame=50)
+        race.frames_enabled = None  # on where an event loop runs
+        try:
+            slider = race.lrs["SGD"]
+            k = 40
+            slider.value = slider_value(slider, k)  # onto the slider's grid
+            slider.value = slider_value(slider, k + 1)
+            race.render_ahead()
+            slider.value = slider_value(slider, k + 2)  # a frame: shown, artists not yet drawn
+            assert race.view.frames_shown == 1 and race._drawn_token is not None
+            read_at_once = (race.status_text, race.legend_texts)  # brought up to date
+            fresh = OptimizerRace(steps=100, frame=50, lrs={"SGD": slider.value})
+            try:
+                assert read_at_once == (fresh.status_text, fresh.legend_texts)
+            finally:
+                plt.close(fresh.view.fig)
+            slider.value = slider_value(slider, k + 1)  # a frame again; now let the loop run
+            await asyncio.sleep(0.1)
+            assert race._drawn_token is None  # drawn by the loop
+            assert_same_picture(png_pixels(race.view), full_render_of(race.view))
+        finally:
+            plt.close(race.view.fig)
+
+    asyncio.run(inside_a_loop())
+
+
+def test_frames_are_off_by_default():
+    assert ExplorerView.frames_enabled is False

@@ -594,6 +594,7 @@ class LRExplorer(ExplorerView):
     @property
     def status_text(self) -> str:
         """The status line currently drawn under the plots."""
+        self._settle()
         return self.status_artist.get_text()
 
     def _moving_artists(self) -> list[Artist]:

@@ -457,11 +457,13 @@ class OptimizerRace(ExplorerView):
     @property
     def status_text(self) -> str:
         """The line under the figure: the step shown and any problem."""
+        self._settle()
         return self.plot.status.get_text()
 
     @property
     def legend_texts(self) -> list[str]:
         """The legend's entries as currently drawn."""
+        self._settle()
         return self.plot.legend_texts()
 
     # -- actions -----------------------------------------------------------------------------------

@@ -378,8 +378,10 @@ class Playground(ExplorerView):
     On the course's one view pattern (:class:`~backprop_lab.widgets.base.ExplorerView`), with
     a model that trains: a settings change that changes the data or the network builds a new
     model (the "compute"); one that does not (learning rate, optimizer, batch size) applies to
-    the model as it is. Only the first kind has frames rendered ahead of time (the noise
-    slider's neighbours): a new model's figure depends on the settings alone.
+    the model as it is. Only the first kind can have frames rendered ahead of time (the noise
+    slider's neighbours, when frames are on: see
+    :class:`~backprop_lab.widgets.base.ExplorerView`): a new model's figure depends on
+    the settings alone.
     """
 
     status: Any = None  # the status widget (an ``ipywidgets.HTML``), set per instance
