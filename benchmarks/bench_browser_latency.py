@@ -26,10 +26,10 @@ From a clean clone, with the ``[test]`` extra installed and Debian's ``chromium`
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/bench_browser_latency.py \\
         [--presses 20] [--widget lr --widget playground] [--train-seconds 3] [--repeat 1] \\
-        [--frames] [--server-nodelay]
+        [--no-frames] [--server-nodelay]
 
-``--frames`` turns on the widgets' frames rendered ahead of time (``ExplorerView``; off by
-default), ``--server-nodelay`` starts JupyterLab with its kernel websockets free of Nagle's
+``--no-frames`` turns off the widgets' frames rendered ahead of time (``ExplorerView``; on by
+default in a kernel), ``--server-nodelay`` starts JupyterLab with its kernel websockets free of Nagle's
 algorithm (``NODELAY_SERVER_CONFIG`` in tests/test_e2e_browser.py: the default server holds a
 small message that follows another for the browser's delayed ACK, ~40 ms on 127.0.0.1, which
 is most of what a slider press costs once the kernel answers in a few ms). The ``frames``
@@ -136,11 +136,11 @@ print(sum(_bench_comm_ms), bench_{key}.view.last_refresh_ms, len(bench_{key}.vie
 _bench_comm_ms.clear()
 """
 
-#: with ``--frames``: the widgets render frames ahead of time (ExplorerView, off by default)
-FRAMES_ON = """\
+#: with ``--no-frames``: the widgets render no frames ahead of time (every change computed)
+FRAMES_OFF = """\
 from backprop_lab.widgets.base import ExplorerView as _BenchExplorerView
 
-_BenchExplorerView.frames_enabled = None  # on: the kernel runs an event loop
+_BenchExplorerView.frames_enabled = False
 """
 
 
@@ -213,13 +213,13 @@ def load_e2e():
     return module
 
 
-def write_notebook(path: Path, specs: tuple[WidgetSpec, ...], frames: bool = False) -> None:
+def write_notebook(path: Path, specs: tuple[WidgetSpec, ...], frames: bool = True) -> None:
     """The benchmark notebook: the kernel hook, then one cell per widget (``frames``: the
-    widgets render frames ahead of time)."""
+    widgets render frames ahead of time, as they do by default)."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(KERNEL_HOOK + ("\n" + FRAMES_ON if frames else ""))]
+    nb.cells = [nbformat.v4.new_code_cell(KERNEL_HOOK + ("" if frames else "\n" + FRAMES_OFF))]
     nb.cells += [nbformat.v4.new_code_cell(s.cell()) for s in specs]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
@@ -296,7 +296,7 @@ def bench_widget(e2e, page, spec: WidgetSpec, presses: int) -> list[ControlResul
 
 
 def run(presses: int = 20, widgets: list[str] | None = None, train_seconds: float = 3.0,
-        log=print, frames: bool = False,
+        log=print, frames: bool = True,
         nodelay: bool = False) -> tuple[list[ControlResult], TrainResult | None]:
     """Run the benchmark once: a JupyterLab, a browser, the notebook, every widget.
 
@@ -369,9 +369,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--server-nodelay", action="store_true",
                         help="JupyterLab's kernel websockets without Nagle's algorithm "
                              "(tests/test_e2e_browser.py NODELAY_SERVER_CONFIG)")
-    parser.add_argument("--frames", action="store_true",
-                        help="widgets render frames ahead of time (ExplorerView.frames_enabled; "
-                             "off by default)")
+    parser.add_argument("--no-frames", action="store_true",
+                        help="widgets render no frames ahead of time (every change computed, "
+                             "as before ExplorerView had frames)")
     args = parser.parse_args(argv)
     if args.presses < 2:
         parser.error("--presses must be at least 2")
@@ -385,12 +385,12 @@ def main(argv: list[str] | None = None) -> None:
     for i in range(args.repeat):
         t0 = time.monotonic()
         print(f"server: {'TCP_NODELAY on' if args.server_nodelay else 'default'} kernel "
-              f"websockets; frames ahead of time: {'on' if args.frames else 'off'}")
+              f"websockets; frames ahead of time: {'off' if args.no_frames else 'on'}")
         print(f"run {i + 1}/{args.repeat}, {args.presses} presses per control; times in ms "
               "(median/p90: key press -> new figure decoded; src: median key press -> new src "
               "set; kernel: median message handling; refresh: median draw + encode)")
         print(HEADER)
-        run(args.presses, args.widget, args.train_seconds, frames=args.frames,
+        run(args.presses, args.widget, args.train_seconds, frames=not args.no_frames,
             nodelay=args.server_nodelay)
         print(f"total {time.monotonic() - t0:.0f} s; load average "
               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")

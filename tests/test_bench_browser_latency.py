@@ -77,13 +77,13 @@ def test_notebook_has_one_cell_per_widget(tmp_path: Path) -> None:
         assert spec.marker in cell.source and f"display(bench_{spec.key})" in cell.source
 
 
-def test_frames_are_turned_on_only_when_asked(tmp_path: Path) -> None:
+def test_frames_are_turned_off_only_when_asked(tmp_path: Path) -> None:
     nbformat = pytest.importorskip("nbformat")
     for frames in (False, True):
         path = tmp_path / f"b{frames}.ipynb"
         bench.write_notebook(path, bench.WIDGETS, frames=frames)
         hook = nbformat.read(path, as_version=4).cells[0].source
-        assert ("frames_enabled = None" in hook) is frames
+        assert ("frames_enabled = False" in hook) is not frames
 
 
 def test_nodelay_config_patches_the_kernel_websocket_handler() -> None:

@@ -194,5 +194,5 @@ def test_in_a_live_kernel_the_artists_follow_the_frame_after_it_was_sent():
     asyncio.run(inside_a_loop())
 
 
-def test_frames_are_off_by_default():
-    assert ExplorerView.frames_enabled is False
+def test_frames_are_on_by_default_where_an_event_loop_runs():
+    assert ExplorerView.frames_enabled is None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import io
 import math
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -401,8 +402,9 @@ class ExplorerView:
     arrives at a position rendered ahead, the view shows that frame's PNG — the key press costs
     the kernel a dictionary look-up instead of a compute and a render. A frame stands for the
     control values it was computed with; slider values are compared by their position on the
-    slider's grid (:func:`slider_index`). Frames are used only where ``frames_enabled`` says so
-    (off by default, see there); otherwise every change computes and draws as described above. Call :meth:`forget_frames` after a change that the control values do
+    slider's grid (:func:`slider_index`). Frames are used only where an asyncio event loop runs
+    (a Jupyter kernel) or ``frames_enabled`` is set; otherwise (tests, scripts) every change
+    computes and draws as described above. Call :meth:`forget_frames` after a change that the control values do
     not capture.
     """
 
@@ -416,12 +418,12 @@ class ExplorerView:
     prefetch_behind = 1
     #: seconds the event loop waits before rendering ahead (lets the reply go out first)
     prefetch_delay_s = 0.005
-    #: True/False: frames on/off; None: on where an asyncio event loop runs (a kernel). Off by
-    #: default for now: in the browser benchmark (JupyterLab 4, ipykernel 7) with frames on, the
-    #: kernel now and then stopped answering a key press or restarted, without a Python error
-    #: (cause not found yet); headless the same sequences work (tests/test_widget_frames.py).
-    #: ``ExplorerView.frames_enabled = None`` turns them on for every widget.
-    frames_enabled: bool | None = False
+    #: True/False: frames on/off; None (the default): on where an asyncio event loop runs (a
+    #: Jupyter kernel). ipykernel 7 handles widget messages on more than one thread, each with
+    #: its event loop, so all of a view's work runs under one lock (:attr:`_lock`); without it
+    #: a frame rendered ahead raced a change in the browser benchmark (lost updates, a crashed
+    #: kernel). ``ExplorerView.frames_enabled = False`` turns frames off for every widget.
+    frames_enabled: bool | None = None
 
     _busy = False
     _drawn_token: object | None = None
@@ -468,15 +470,26 @@ class ExplorerView:
 
     # -- updating -----------------------------------------------------------------------------
 
+    @property
+    def _lock(self) -> threading.RLock:
+        """Serialises the view's work: ipykernel 7 handles widget messages on more than one
+        thread (each with its event loop), so a change and a frame rendered ahead (or the
+        playground's training) could otherwise draw the same figure at once."""
+        lock = self.__dict__.get("_view_lock")
+        if lock is None:
+            lock = self.__dict__.setdefault("_view_lock", threading.RLock())
+        return lock
+
     def _on_change(self, change: dict) -> None:
-        if self._busy:
-            return
-        self._busy = True
-        try:
-            self._prepare(change)
-            self.update(change)
-        finally:
-            self._busy = False
+        with self._lock:
+            if self._busy:
+                return
+            self._busy = True
+            try:
+                self._prepare(change)
+                self.update(change)
+            finally:
+                self._busy = False
 
     def update(self, change: dict | None = None) -> None:
         """Recompute for the current control values, redraw the figure and the status."""
@@ -517,16 +530,18 @@ class ExplorerView:
             return
 
         def follow() -> None:
-            if self._drawn_token is token:  # nothing drew since
-                self._settle()
+            with self._lock:
+                if self._drawn_token is token:  # nothing drew since
+                    self._settle()
 
         loop.call_soon(follow)
 
     def _settle(self) -> None:
         """Draw now what :meth:`_follow_frame` would draw later (for readers of the artists)."""
-        if self._drawn_token is not None:
-            self._drawn_token = None
-            self._draw()
+        with self._lock:
+            if self._drawn_token is not None:
+                self._drawn_token = None
+                self._draw()
 
     def _frames_live(self) -> bool:
         if not hasattr(self, "_frames") or self.view.interactive:
@@ -592,12 +607,13 @@ class ExplorerView:
         self._prefetch_handle = loop.call_later(self.prefetch_delay_s, self._prefetch_turn)
 
     def _prefetch_turn(self) -> None:
-        self._prefetch_handle = None
-        try:
-            self._render_next()
-        except Exception:  # a frame ahead of time is an optimisation: never an error shown
-            self._plan.clear()
-        self._schedule()
+        with self._lock:
+            self._prefetch_handle = None
+            try:
+                self._render_next()
+            except Exception:  # a frame ahead of time is an optimisation: never an error shown
+                self._plan.clear()
+            self._schedule()
 
     def _render_next(self) -> bool:
         """Render the next planned frame that is not kept yet; False when none is left."""

@@ -694,8 +694,9 @@ class Playground(ExplorerView):
         frames = 0
         try:
             while self.running and not self.model.diverged and self.model.steps < MAX_STEPS:
-                self._timed_steps(self.steps_per_frame.value)
-                self.redraw()
+                with self._lock:  # a settings change may be handled on another thread
+                    self._timed_steps(self.steps_per_frame.value)
+                    self.redraw()
                 frames += 1
                 if max_frames is not None and frames >= max_frames:
                     break
