@@ -25,7 +25,15 @@ playground's Train ≥ 20 updates/s.
 From a clean clone, with the ``[test]`` extra installed and Debian's ``chromium``::
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/bench_browser_latency.py \\
-        [--presses 20] [--widget lr --widget playground] [--train-seconds 3] [--repeat 1]
+        [--presses 20] [--widget lr --widget playground] [--train-seconds 3] [--repeat 1] \\
+        [--no-frames] [--server-nodelay]
+
+``--no-frames`` turns off the widgets' frames rendered ahead of time (``ExplorerView``; on by
+default in a kernel), ``--server-nodelay`` starts JupyterLab with its kernel websockets free of Nagle's
+algorithm (``NODELAY_SERVER_CONFIG`` in tests/test_e2e_browser.py: the default server holds a
+small message that follows another for the browser's delayed ACK, ~40 ms on 127.0.0.1, which
+is most of what a slider press costs once the kernel answers in a few ms). The ``frames``
+column counts the presses answered with a frame rendered ahead.
 
 ``tests/test_bench_browser_latency.py`` (marker ``e2e``) runs it with two presses per widget.
 """
@@ -123,8 +131,16 @@ _bench_kernel.shell_handlers["comm_msg"] = _bench_timed_comm_msg
 #: printed by the kernel after each press: comm handling time since the last read, then the
 #: view's own refresh time and the image size
 KERNEL_READ = """\
-print(sum(_bench_comm_ms), bench_{key}.view.last_refresh_ms, len(bench_{key}.view.widget.value))
+print(sum(_bench_comm_ms), bench_{key}.view.last_refresh_ms, len(bench_{key}.view.widget.value),
+      getattr(bench_{key}.view, "frames_shown", 0))
 _bench_comm_ms.clear()
+"""
+
+#: with ``--no-frames``: the widgets render no frames ahead of time (every change computed)
+FRAMES_OFF = """\
+from backprop_lab.widgets.base import ExplorerView as _BenchExplorerView
+
+_BenchExplorerView.frames_enabled = False
 """
 
 
@@ -139,12 +155,13 @@ class ControlResult:
     kernel: list[float] = field(default_factory=list)  # comm handling in the kernel, ms
     refresh: list[float] = field(default_factory=list)  # view.last_refresh_ms
     image_bytes: int = 0
+    frames: int = 0  # presses answered with a frame rendered ahead of time
 
     def row(self) -> str:
         return (f"{self.widget:<24} {self.control:<18} {len(self.shown):>3} "
                 f"{statistics.median(self.shown):>7.0f} {p90(self.shown):>6.0f} "
                 f"{statistics.median(self.src):>6.0f} {statistics.median(self.kernel):>7.0f} {statistics.median(self.refresh):>8.0f} "
-                f"{self.image_bytes / 1024:>6.0f}  {verdict(self.shown)}")
+                f"{self.image_bytes / 1024:>6.0f} {self.frames:>6} {verdict(self.shown)}")
 
 
 @dataclass
@@ -166,7 +183,7 @@ class TrainResult:
 
 
 HEADER = (f"{'widget':<24} {'control':<18} {'n':>3} {'median':>7} {'p90':>6} {'src':>6} "
-          f"{'kernel':>7} {'refresh':>8} {'KiB':>6}  target")
+          f"{'kernel':>7} {'refresh':>8} {'KiB':>6} {'frames':>6} target")
 
 
 def p90(xs: list[float]) -> float:
@@ -196,38 +213,40 @@ def load_e2e():
     return module
 
 
-def write_notebook(path: Path, specs: tuple[WidgetSpec, ...]) -> None:
-    """The benchmark notebook: the kernel hook, then one cell per widget."""
+def write_notebook(path: Path, specs: tuple[WidgetSpec, ...], frames: bool = True) -> None:
+    """The benchmark notebook: the kernel hook, then one cell per widget (``frames``: the
+    widgets render frames ahead of time, as they do by default)."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(KERNEL_HOOK)]
+    nb.cells = [nbformat.v4.new_code_cell(KERNEL_HOOK + ("" if frames else "\n" + FRAMES_OFF))]
     nb.cells += [nbformat.v4.new_code_cell(s.cell()) for s in specs]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nbformat.write(nb, path)
 
 
-def _kernel_numbers(e2e, page, key: str) -> tuple[float, float, int]:
+def _kernel_numbers(e2e, page, key: str) -> tuple[float, float, int, int]:
     text = e2e.kernel_eval(page, KERNEL_READ.format(key=key)).strip()
     if text.startswith("ERROR") or not text:
         raise RuntimeError(f"reading the kernel-side times of {key} failed: {text!r}")
-    comm, refresh, size = text.split()
-    return float(comm), float(refresh), int(size)
+    comm, refresh, size, frames = text.split()
+    return float(comm), float(refresh), int(size), int(frames)
 
 
 def _press(e2e, page, target, keys: list[str], spec: WidgetSpec, result: ControlResult) -> None:
     """Press each key in ``keys`` on ``target`` (one at a time, each waiting for its figure)."""
     target.focus()
-    e2e.kernel_eval(page, "_bench_comm_ms.clear()")
+    frames0 = _kernel_numbers(e2e, page, spec.key)[3]  # also clears the comm times
     for key in keys:
         lat = e2e.press_and_time(page, target, key, 1, settle_ms=100)
         result.shown += lat.shown
         result.src += lat.src
-        comm, refresh, size = _kernel_numbers(e2e, page, spec.key)
+        comm, refresh, size, frames = _kernel_numbers(e2e, page, spec.key)
         result.kernel.append(comm)
         result.refresh.append(refresh)
         result.image_bytes = size
+    result.frames = frames - frames0
 
 
 def _train(e2e, page, out, seconds: float) -> TrainResult:
@@ -277,7 +296,8 @@ def bench_widget(e2e, page, spec: WidgetSpec, presses: int) -> list[ControlResul
 
 
 def run(presses: int = 20, widgets: list[str] | None = None, train_seconds: float = 3.0,
-        log=print) -> tuple[list[ControlResult], TrainResult | None]:
+        log=print, frames: bool = True,
+        nodelay: bool = False) -> tuple[list[ControlResult], TrainResult | None]:
     """Run the benchmark once: a JupyterLab, a browser, the notebook, every widget.
 
     Returns the measurements per control, and the playground's Train animation (None when the
@@ -300,8 +320,8 @@ def run(presses: int = 20, widgets: list[str] | None = None, train_seconds: floa
         work = Path(tmp)
         root = work / "root"
         root.mkdir()
-        write_notebook(root / "bench_widgets.ipynb", specs)
-        server = e2e.start_jupyter(root, work)
+        write_notebook(root / "bench_widgets.ipynb", specs, frames)
+        server = e2e.start_jupyter(root, work, nodelay=nodelay)
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=e2e.CHROMIUM, headless=True,
@@ -346,6 +366,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--train-seconds", type=float, default=3.0,
                         help="how long to run the playground's Train animation (0: not at all)")
     parser.add_argument("--repeat", type=int, default=1, help="run the whole benchmark N times")
+    parser.add_argument("--server-nodelay", action="store_true",
+                        help="JupyterLab's kernel websockets without Nagle's algorithm "
+                             "(tests/test_e2e_browser.py NODELAY_SERVER_CONFIG)")
+    parser.add_argument("--no-frames", action="store_true",
+                        help="widgets render no frames ahead of time (every change computed, "
+                             "as before ExplorerView had frames)")
     args = parser.parse_args(argv)
     if args.presses < 2:
         parser.error("--presses must be at least 2")
@@ -358,11 +384,14 @@ def main(argv: list[str] | None = None) -> None:
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for i in range(args.repeat):
         t0 = time.monotonic()
+        print(f"server: {'TCP_NODELAY on' if args.server_nodelay else 'default'} kernel "
+              f"websockets; frames ahead of time: {'off' if args.no_frames else 'on'}")
         print(f"run {i + 1}/{args.repeat}, {args.presses} presses per control; times in ms "
               "(median/p90: key press -> new figure decoded; src: median key press -> new src "
               "set; kernel: median message handling; refresh: median draw + encode)")
         print(HEADER)
-        run(args.presses, args.widget, args.train_seconds)
+        run(args.presses, args.widget, args.train_seconds, frames=not args.no_frames,
+            nodelay=args.server_nodelay)
         print(f"total {time.monotonic() - t0:.0f} s; load average "
               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

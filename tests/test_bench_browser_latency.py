@@ -75,3 +75,49 @@ def test_notebook_has_one_cell_per_widget(tmp_path: Path) -> None:
     assert len(cells) == 1 + len(bench.WIDGETS)
     for spec, cell in zip(bench.WIDGETS, cells[1:], strict=True):
         assert spec.marker in cell.source and f"display(bench_{spec.key})" in cell.source
+
+
+def test_frames_are_turned_off_only_when_asked(tmp_path: Path) -> None:
+    nbformat = pytest.importorskip("nbformat")
+    for frames in (False, True):
+        path = tmp_path / f"b{frames}.ipynb"
+        bench.write_notebook(path, bench.WIDGETS, frames=frames)
+        hook = nbformat.read(path, as_version=4).cells[0].source
+        assert ("frames_enabled = False" in hook) is not frames
+
+
+def test_nodelay_config_patches_the_kernel_websocket_handler() -> None:
+    """The --server-nodelay config is valid Python that sets TCP_NODELAY when a kernel websocket
+    opens (checked on a stand-in handler, without a server)."""
+    e2e = bench.load_e2e()
+    pytest.importorskip("jupyter_server")
+    from jupyter_server.services.kernels import websocket
+
+    original = websocket.KernelWebsocketHandler.open
+    try:
+        exec(compile(e2e.NODELAY_SERVER_CONFIG, "jupyter_server_config.py", "exec"), {})
+        patched = websocket.KernelWebsocketHandler.open
+        assert patched is not original
+        calls: list[object] = []
+
+        class Handler:
+            def set_nodelay(self, value: bool) -> None:
+                calls.append(value)
+
+        async def fake_open(self, *args, **kwargs):
+            calls.append("opened")
+
+        import asyncio
+
+        websocket.KernelWebsocketHandler.open = original
+        namespace: dict = {}
+        source = e2e.NODELAY_SERVER_CONFIG.replace(
+            "from jupyter_server.services.kernels.websocket import KernelWebsocketHandler as _Handler",
+            "_Handler = Stand_in")
+        stand_in = type("Stand_in", (), {"open": fake_open})
+        namespace["Stand_in"] = stand_in
+        exec(compile(source, "jupyter_server_config.py", "exec"), namespace)
+        asyncio.run(stand_in.open(Handler(), "kernel-id"))
+        assert calls == [True, "opened"]
+    finally:
+        websocket.KernelWebsocketHandler.open = original

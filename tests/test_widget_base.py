@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from backprop_lab.widgets import lr_explorer
-from backprop_lab.widgets.base import BlitFigureView, FigureView, encode_png, new_figure
+from backprop_lab.widgets.base import FigureView, encode_png, new_figure
 
 
 def pixels(png: bytes) -> np.ndarray:
@@ -132,14 +131,11 @@ def test_without_animated_artists_the_whole_figure_is_rendered():
     assert_same_picture(pixels(view.widget.value), full_render(fig))
 
 
-def test_blit_figure_view_keeps_its_old_name_and_signature():
-    assert lr_explorer.BlitFigureView is BlitFigureView
-    fig = new_figure(3, 2, dpi=50)
-    (line,) = fig.add_subplot().plot([0, 1])
-    view = BlitFigureView(fig, [line])
-    assert view.blit and view.moving == [line] and line.get_animated()
-    view.set_moving([])
-    assert view.animated == []
+def test_the_compatibility_alias_is_gone():
+    """Issue 17: ``BlitFigureView`` (a 0.1.0 alias of FigureView) no longer exists."""
+    from backprop_lab.widgets import base, lr_explorer
+
+    assert not hasattr(base, "BlitFigureView") and not hasattr(lr_explorer, "BlitFigureView")
 
 
 def test_playground_step_redraws_only_what_changes():

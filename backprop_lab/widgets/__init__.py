@@ -5,7 +5,9 @@
 - a thin **view** class that lays out ``ipywidgets`` controls and a matplotlib figure, calls the
   compute function when a control changes, and updates the figure's artists in place.
 
-Views host their figure with :class:`backprop_lab.widgets.base.FigureView`, which uses ipympl's
-interactive canvas when the notebook runs ``%matplotlib widget`` and redraws a PNG inside an
-``Output`` widget otherwise (the inline backend of VS Code, Colab and plain Jupyter).
+Every view follows one pattern, :class:`backprop_lab.widgets.base.ExplorerView` (watch the
+controls; on a change: prepare, compute, draw the artists, refresh the figure, show the status),
+and hosts its figure with :class:`backprop_lab.widgets.base.FigureView`, which uses ipympl's
+interactive canvas when the notebook runs ``%matplotlib widget`` and an ``ipywidgets.Image``
+holding a PNG otherwise (the inline backend of VS Code, Colab and plain Jupyter).
 """

@@ -67,6 +67,8 @@ class ActivationExplorer(ExplorerView):
                                        description="saturated if |g′| <", continuous_update=live,
                                        style=style, layout=layout)
         self.status_box = w.HTML()
+        self._watch({"activation": self.activation, "mean": self.mean, "std": self.std,
+                     "threshold": self.threshold}, prefetch=("mean", "std", "threshold"))
         self.result = self._compute()
         fig = new_figure(10.0, 3.8)
         self.plot = ExplorerPlot(fig)
@@ -86,8 +88,6 @@ class ActivationExplorer(ExplorerView):
             cache=8,
         )
         self._show_status()
-        for c in (self.activation, self.mean, self.std, self.threshold):
-            c.observe(self._on_change, names="value")
         self.widget = w.VBox([
             w.HBox([w.VBox([self.activation, self.threshold]), w.VBox([self.mean, self.std])]),
             self.view.widget,
@@ -95,8 +95,9 @@ class ActivationExplorer(ExplorerView):
         ])
 
     def _compute(self) -> ActivationExploration:
-        return explore_activation(self.activation.value, self.mean.value, self.std.value,
-                                  self.threshold.value, self.n_samples, self.seed)
+        return explore_activation(self._value("activation"), self._value("mean"),
+                                  self._value("std"), self._value("threshold"), self.n_samples,
+                                  self.seed)
 
     def _draw(self) -> None:
         """Update the plot's artists; the histogram's y-limit goes up in steps of a quarter of

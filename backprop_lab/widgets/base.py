@@ -13,8 +13,12 @@ slider or a training loop at interactive speed::
 
 from __future__ import annotations
 
+import asyncio
 import io
+import math
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,7 +29,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["BlitFigureView", "FigureView", "encode_png", "ipympl_active", "new_figure", "timed"]
+__all__ = ["ExplorerView", "FigureView", "encode_png", "ipympl_active", "new_figure", "timed"]
 
 
 def ipympl_active() -> bool:
@@ -106,6 +110,7 @@ class FigureView:
         self.cache_size = int(cache)
         self._cache: dict[tuple, tuple] = {}  # limit key -> (base, background, overlay pixels)
         self.partial_redraws = 0
+        self.frames_shown = 0  # PNGs rendered ahead of time and shown (see show)
         self.volatile: list[Axes] = list(volatile)
         self.overlay: list[Artist] = list(overlay)
         self.animated: list[Artist] = []
@@ -163,18 +168,36 @@ class FigureView:
         t = time.perf_counter()
         if self.interactive:
             self.fig.canvas.draw_idle()
-        elif self.blit:
-            self._blit()
         else:
-            buf = io.BytesIO()
-            # fast, light compression: encoding is a large part of a redraw at the default level
-            self.fig.savefig(buf, format="png", dpi=self.fig.dpi, pil_kwargs={"compress_level": 1})
-            self.widget.value = buf.getvalue()
-            self.full_redraws += 1
+            self.widget.value = self._render()
         self.refresh_count += 1
         self.last_refresh_ms = (time.perf_counter() - t) * 1e3
 
-    def _blit(self) -> None:
+    def render(self) -> bytes:
+        """The PNG of the figure as its artists are now, without showing it (a frame rendered
+        ahead of time, see :class:`ExplorerView`). Inline fallback only."""
+        if self.interactive:
+            raise RuntimeError("render() is for the inline PNG view; with ipympl the canvas "
+                               "draws itself")
+        return self._render()
+
+    def show(self, png: bytes) -> None:
+        """Show a PNG rendered earlier by :meth:`render` (counted in ``frames_shown``)."""
+        t = time.perf_counter()
+        self.widget.value = png
+        self.frames_shown += 1
+        self.last_refresh_ms = (time.perf_counter() - t) * 1e3
+
+    def _render(self) -> bytes:
+        if self.blit:
+            return self._blit()
+        buf = io.BytesIO()
+        # fast, light compression: encoding is a large part of a redraw at the default level
+        self.fig.savefig(buf, format="png", dpi=self.fig.dpi, pil_kwargs={"compress_level": 1})
+        self.full_redraws += 1
+        return buf.getvalue()
+
+    def _blit(self) -> bytes:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         canvas = self.fig.canvas
@@ -228,36 +251,13 @@ class FigureView:
             canvas.restore_region(region)
         rgba = np.asarray(canvas.buffer_rgba())
         # an RGB PNG encodes faster than RGBA and looks the same when the background is opaque
-        self.widget.value = encode_png(rgba[..., :3] if self._opaque() else rgba)
+        return encode_png(rgba[..., :3] if self._opaque() else rgba)
 
     def _opaque(self) -> bool:
         """True when the figure background is opaque (so the PNG needs no alpha channel)."""
         from matplotlib.colors import to_rgba
 
         return to_rgba(self.fig.get_facecolor())[3] == 1.0
-
-
-class BlitFigureView(FigureView):
-    """``FigureView(fig, animated=moving, volatile=volatile, blit=blit)`` under the name and
-    signature the learning-rate explorer introduced; ``moving`` / :meth:`set_moving` are the
-    same as ``animated`` / :meth:`set_animated`."""
-
-    def __init__(
-        self,
-        fig: Figure,
-        moving: Sequence[Artist],
-        volatile: Sequence[Axes] = (),
-        blit: bool = True,
-    ) -> None:
-        super().__init__(fig, animated=moving, volatile=volatile, blit=blit)
-
-    @property
-    def moving(self) -> list[Artist]:
-        return self.animated
-
-    def set_moving(self, artists: Sequence[Artist]) -> None:
-        """Replace the list of moving artists (see :meth:`FigureView.set_animated`)."""
-        self.set_animated(artists)
 
 
 def encode_png(pixels: np.ndarray, level: int = 1) -> bytes:
@@ -309,22 +309,137 @@ def status_html(text: str) -> str:
     return "<pre style='margin:0; line-height:1.35'>" + html.escape(text) + "</pre>"
 
 
-class ExplorerView:
-    """What the explorer widgets share: on every control change, recompute, redraw, show status.
+class Frame:
+    """A figure rendered for one setting of the controls: its PNG and the view's state for it
+    (``result`` and whatever else :attr:`ExplorerView.frame_attrs` names)."""
 
-    A subclass sets ``self.result`` (its compute function's output, which has a ``status``),
-    ``self.view`` (a :class:`FigureView`) and ``self.status_box`` (an ``ipywidgets.HTML``), and
-    defines ``_compute()`` and ``_draw()``. Errors listed in ``compute_errors`` (bad settings)
-    become a message in the widget, never a traceback.
+    __slots__ = ("png", "state")
+
+    def __init__(self, png: bytes, state: dict[str, Any]) -> None:
+        self.png = png
+        self.state = state
+
+
+def slider_index(control: Any, value: Any) -> int | None:
+    """The position of ``value`` on ``control``'s grid (0 = its ``min``), None when ``control``
+    is no slider with a step or ``value`` lies off the grid (more than 1e-6 of a step away).
+
+    A log slider's grid is its exponent's. Positions, not values, key the frames of an
+    :class:`ExplorerView`, because the browser computes a slider's values itself (``10 ** x``
+    in JavaScript may differ from Python's in the last bit)."""
+    import ipywidgets as w
+
+    if isinstance(control, w.FloatLogSlider):
+        if not value > 0:
+            return None
+        x = math.log(value) / math.log(control.base)
+    elif isinstance(control, (w.FloatSlider, w.IntSlider)):
+        x = value
+    else:
+        return None
+    step = float(control.step or 0)
+    if step <= 0:
+        return None
+    k = (x - control.min) / step
+    if not math.isfinite(k) or abs(k - round(k)) > 1e-6:
+        return None
+    return int(round(k))
+
+
+def slider_value(control: Any, index: int) -> Any | None:
+    """The value at grid position ``index`` of a slider (None outside its range)."""
+    import ipywidgets as w
+
+    x = control.min + index * control.step
+    if x < control.min - 1e-9 * abs(control.step) or x > control.max + 1e-9 * abs(control.step):
+        return None
+    if isinstance(control, w.FloatLogSlider):
+        return float(control.base) ** x
+    if isinstance(control, w.IntSlider):
+        return int(round(x))
+    return float(round(x, 12))
+
+
+class ExplorerView:
+    """The one pattern of the course's widget views: controls → compute → draw → figure + status.
+
+    A subclass builds its controls, its figure (a :class:`FigureView` in ``self.view``) and its
+    status widget, then calls :meth:`_watch` with the controls by name. On every change of one
+    of them (from the mouse, the keyboard or code) :meth:`_on_change` runs
+
+    1. ``_prepare(change)`` — structural changes before computing (new contours for a new
+       surface, another step axis); optional;
+    2. ``self.result = self._compute()`` — the pure compute function of the module, called with
+       the control values read through :meth:`_value`; errors listed in ``compute_errors``
+       become a message in the widget, never a traceback;
+    3. ``self._draw()`` — update the figure's artists in place from ``self.result`` (and nothing
+       else: no widget values, so that frames can be drawn ahead of time);
+    4. ``self.view.refresh()`` and ``self._show_status()`` (the status from ``self.result``).
+
+    **Frames ahead of time** (live kernels, inline PNG view): the figure rendered for a setting
+    of the controls is kept as a :class:`Frame` (PNG + result), and after a slider moved, the
+    kernel renders the next positions of that slider while it is idle (in the direction it
+    moved first: ``prefetch_ahead`` positions ahead, ``prefetch_behind`` behind; one frame per
+    turn of the event loop, so a key press waits for at most one frame). When the slider
+    arrives at a position rendered ahead, the view shows that frame's PNG — the key press costs
+    the kernel a dictionary look-up instead of a compute and a render. A frame stands for the
+    control values it was computed with; slider values are compared by their position on the
+    slider's grid (:func:`slider_index`). Frames are used only where an asyncio event loop runs
+    (a Jupyter kernel) or ``frames_enabled`` is set; otherwise (tests, scripts) every change
+    computes and draws as described above. Call :meth:`forget_frames` after a change that the control values do
+    not capture.
     """
 
     compute_errors: tuple[type[Exception], ...] = (ValueError,)
+    #: attributes a frame stands for: saved with it, restored when it is shown
+    frame_attrs: tuple[str, ...] = ("result",)
+    #: frames kept (least recently used dropped first); ~50-90 KiB each
+    frame_cache_size = 64
+    #: slider positions rendered ahead after a move: in its direction, and behind it
+    prefetch_ahead = 2
+    prefetch_behind = 1
+    #: seconds the event loop waits before rendering ahead (lets the reply go out first)
+    prefetch_delay_s = 0.005
+    #: True/False: frames on/off; None (the default): on where an asyncio event loop runs (a
+    #: Jupyter kernel). ipykernel 7 handles widget messages on more than one thread, each with
+    #: its event loop, so all of a view's work runs under one lock (:attr:`_lock`); without it
+    #: a frame rendered ahead raced a change in the browser benchmark (lost updates, a crashed
+    #: kernel). ``ExplorerView.frames_enabled = False`` turns frames off for every widget.
+    frames_enabled: bool | None = None
+
+    _busy = False
+    _drawn_token: object | None = None
+    _override: dict[str, Any] = {}  # noqa: RUF012 - replaced per instance while rendering ahead
 
     def _compute(self):  # pragma: no cover - defined by subclasses
         raise NotImplementedError
 
     def _draw(self) -> None:  # pragma: no cover - defined by subclasses
         raise NotImplementedError
+
+    def _prepare(self, change: dict) -> None:
+        """Structural changes before computing (default: none)."""
+
+    # -- controls -----------------------------------------------------------------------------
+
+    def _watch(self, controls: dict[str, Any], prefetch: Sequence[str] = ()) -> None:
+        """Observe ``controls`` (name -> control); ``prefetch``: the sliders whose neighbouring
+        positions are rendered ahead of time after they moved."""
+        self._watched = dict(controls)
+        self._prefetch_names = {self._watched[n]: n for n in prefetch}
+        self._frames: OrderedDict[tuple, Frame] = OrderedDict()
+        self._plan: list[dict[str, Any]] = []
+        self._prefetch_handle: Any = None
+        self.frames_rendered = 0  # frames rendered ahead of time
+        for c in self._watched.values():
+            c.observe(self._on_change, names="value")
+
+    def _value(self, name: str) -> Any:
+        """The value of control ``name`` that compute and draw use (the control's, or the one a
+        frame is being rendered ahead for)."""
+        if name in self._override:
+            return self._override[name]
+        return self._watched[name].value
 
     @property
     def status(self) -> str:
@@ -335,13 +450,194 @@ class ExplorerView:
         self._status = self.result.status if text is None else text
         self.status_box.value = status_html(self._status)
 
-    def _on_change(self, _change: dict) -> None:
+    # -- updating -----------------------------------------------------------------------------
+
+    @property
+    def _lock(self) -> threading.RLock:
+        """Serialises the view's work: ipykernel 7 handles widget messages on more than one
+        thread (each with its event loop), so a change and a frame rendered ahead (or the
+        playground's training) could otherwise draw the same figure at once."""
+        lock = self.__dict__.get("_view_lock")
+        if lock is None:
+            lock = self.__dict__.setdefault("_view_lock", threading.RLock())
+        return lock
+
+    def _on_change(self, change: dict) -> None:
+        with self._lock:
+            if self._busy:
+                return
+            self._busy = True
+            try:
+                self._prepare(change)
+                self.update(change)
+            finally:
+                self._busy = False
+
+    def update(self, change: dict | None = None) -> None:
+        """Recompute for the current control values, redraw the figure and the status."""
+        live = self._frames_live()
+        key = self._frame_key() if live else None
+        frame = self._frames.get(key) if live else None
+        if frame is not None:
+            self._frames.move_to_end(key)
+            for name, value in frame.state.items():
+                setattr(self, name, value)
+            self.view.show(frame.png)
+            self._follow_frame()
+        else:
+            try:
+                self.result = self._compute()
+            except self.compute_errors as e:
+                self._show_status(f"cannot compute: {e}")
+                return
+            self._drawn_token = None
+            self._draw()
+            self.view.refresh()
+            if live:
+                self._store(key, self.view.widget.value)
+        self._show_status()
+        if live and change is not None:
+            self._plan_prefetch(change)
+
+    # -- frames ahead of time -----------------------------------------------------------------
+
+    def _follow_frame(self) -> None:
+        """Bring the artists to the frame just shown (no rendering): right after the figure was
+        sent when an event loop runs (drawing first would delay it), else at once."""
+        self._drawn_token = token = object()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._draw()
+            return
+
+        def follow() -> None:
+            with self._lock:
+                if self._drawn_token is token:  # nothing drew since
+                    self._settle()
+
+        loop.call_soon(follow)
+
+    def _settle(self) -> None:
+        """Draw now what :meth:`_follow_frame` would draw later (for readers of the artists)."""
+        with self._lock:
+            if self._drawn_token is not None:
+                self._drawn_token = None
+                self._draw()
+
+    def _frames_live(self) -> bool:
+        if not hasattr(self, "_frames") or self.view.interactive:
+            return False
+        if self.frames_enabled is not None:
+            return self.frames_enabled
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+    def _frame_key(self, override: dict[str, Any] | None = None) -> tuple:
+        key = []
+        for name, control in self._watched.items():
+            value = (override or {}).get(name, control.value)
+            k = slider_index(control, value)
+            key.append((name, "@", k) if k is not None else (name, _hashable(value)))
+        return tuple(key)
+
+    def _store(self, key: tuple, png: bytes) -> None:
+        self._frames[key] = Frame(png, {n: getattr(self, n) for n in self.frame_attrs})
+        self._frames.move_to_end(key)
+        while len(self._frames) > self.frame_cache_size:
+            self._frames.popitem(last=False)
+
+    def forget_frames(self) -> None:
+        """Drop every frame (after a change the control values do not capture)."""
+        if hasattr(self, "_frames"):
+            self._frames.clear()
+            self._plan.clear()
+
+    def _plan_prefetch(self, change: dict) -> None:
+        name = self._prefetch_names.get(change.get("owner"))
+        if name is None:
+            return
+        control = self._watched[name]
+        k = slider_index(control, change["new"])
+        if k is None:
+            return
+        k_old = slider_index(control, change.get("old"))
+        d = -1 if k_old is not None and k_old > k else 1
+        offsets = [d * i for i in range(1, self.prefetch_ahead + 1)]
+        offsets[1:1] = [-d * i for i in range(1, self.prefetch_behind + 1)]
+        plan = []
+        for off in offsets:
+            value = slider_value(control, k + off)
+            if value is not None:
+                plan.append({name: value})
+        self._plan = plan
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self._prefetch_handle is not None:
+            self._prefetch_handle.cancel()
+            self._prefetch_handle = None
+        if not self._plan:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no event loop: render_ahead() renders the plan when called
+        self._prefetch_handle = loop.call_later(self.prefetch_delay_s, self._prefetch_turn)
+
+    def _prefetch_turn(self) -> None:
+        with self._lock:
+            self._prefetch_handle = None
+            try:
+                self._render_next()
+            except Exception:  # a frame ahead of time is an optimisation: never an error shown
+                self._plan.clear()
+            self._schedule()
+
+    def _render_next(self) -> bool:
+        """Render the next planned frame that is not kept yet; False when none is left."""
+        while self._plan:
+            override = self._plan.pop(0)
+            key = self._frame_key(override)
+            if key in self._frames:
+                continue
+            self._render_frame(key, override)
+            return True
+        return False
+
+    def render_ahead(self) -> int:
+        """Render every planned frame now (what the event loop does in turns); the count."""
+        n = 0
+        while self._render_next():
+            n += 1
+        return n
+
+    def _render_frame(self, key: tuple, override: dict[str, Any]) -> None:
+        self._drawn_token = None  # the restore below draws what is shown
+        saved = {n: getattr(self, n) for n in self.frame_attrs}
+        self._override = override
         try:
             self.result = self._compute()
-        except self.compute_errors as e:
-            self._show_status(f"cannot compute: {e}")
+        except self.compute_errors:
             return
-        self._draw()
-        self.view.refresh()
-        self._show_status()
+        else:
+            self._draw()
+            png = self.view.render()
+            self._store(key, png)
+            self.frames_rendered += 1
+        finally:
+            self._override = {}
+            for n, value in saved.items():
+                setattr(self, n, value)
+            self._draw()  # back to the artists of what is shown
 
+
+def _hashable(value: Any) -> Any:
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value

@@ -83,6 +83,9 @@ class GradientFlowExplorer(ExplorerView):
                                description="init", style=style, layout=layout)
         self.batchnorm = w.Checkbox(value=batchnorm, description="batch norm before g")
         self.status_box = w.HTML()
+        self._watch({"depth": self.depth, "width": self.width, "activation": self.activation,
+                     "init": self.init, "batchnorm": self.batchnorm},
+                    prefetch=("depth", "width"))
         self.result = self._compute()
         fig = new_figure(11.0, 3.6)
         self.plot = FlowPlot(fig, max_depth=DEPTH_RANGE[1])
@@ -102,8 +105,6 @@ class GradientFlowExplorer(ExplorerView):
             cache=10,
         )
         self._show_status()
-        for c in (self.depth, self.width, self.activation, self.init, self.batchnorm):
-            c.observe(self._on_change, names="value")
         self.widget = w.VBox([
             w.HBox([w.VBox([self.depth, self.width]), w.VBox([self.activation, self.init]),
                     self.batchnorm]),
@@ -112,8 +113,9 @@ class GradientFlowExplorer(ExplorerView):
         ])
 
     def _compute(self) -> FlowStats:
-        return compute_gradient_flow(self.depth.value, self.width.value, self.activation.value,
-                                     self.init.value, self.batchnorm.value, self.seed)
+        return compute_gradient_flow(self._value("depth"), self._value("width"),
+                                     self._value("activation"), self._value("init"),
+                                     self._value("batchnorm"), self.seed)
 
     def _draw(self) -> None:
         """Update the plot's artists; the y-limits go outward in steps (a quarter of the order of

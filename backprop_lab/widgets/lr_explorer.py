@@ -50,10 +50,9 @@ from backprop_lab.explore.learning_rate import (  # noqa: F401  (the pure half, 
     stability_threshold,
     surface_title,
 )
-from backprop_lab.widgets.base import BlitFigureView  # re-exported: its former home
+from backprop_lab.widgets.base import ExplorerView
 
 __all__ = [
-    "BlitFigureView",
     "DEFAULT_LR",
     "EXPLORER_STATUSES",
     "LR_MAX",
@@ -112,7 +111,7 @@ def _power_label(value: float, pos: int | None = None) -> str:
     return f"{value:.2g}"
 
 
-class LRExplorer:
+class LRExplorer(ExplorerView):
     """The learning-rate explorer widget (see the module docstring).
 
     Controls (``ipywidgets``, settable programmatically): ``surface`` (Dropdown), ``lr``
@@ -133,9 +132,13 @@ class LRExplorer:
         momentum: start with momentum switched on.
         width, height, dpi: figure size in inches and resolution (modest, so the PNG redraw of
             the inline fallback stays fast).
-        blit: inline fallback only: redraw just the moving artists (see :class:`BlitFigureView`);
-            False re-renders the whole figure with ``savefig`` on every change.
+        blit: inline fallback only: redraw just the moving artists (see
+            :class:`~backprop_lab.widgets.base.FigureView`); False re-renders the whole figure
+            with ``savefig`` on every change.
     """
+
+    #: a frame stands for the result and the error message shown with it
+    frame_attrs = ("result", "error")
 
     #: lowest value on the log loss axis (a run below it has converged for all practical purposes)
     LOSS_FLOOR = 1e-12
@@ -154,13 +157,12 @@ class LRExplorer:
     ) -> None:
         import ipywidgets as w
 
-        from backprop_lab.widgets.base import new_figure
+        from backprop_lab.widgets.base import FigureView, new_figure
 
         if surface not in EXPLORER_SURFACES:
             raise ValueError(
                 f"unknown surface {surface!r}; valid names: {', '.join(EXPLORER_SURFACES)}"
             )
-        self._busy = False
         self.contour_draws = 0
         self.error: str | None = None
         self.surface = w.Dropdown(
@@ -184,14 +186,13 @@ class LRExplorer:
         self.ax_path, self.ax_loss = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1]})
         self.status_artist = self.fig.text(0.01, 0.02, "", fontsize=9, ha="left", va="bottom")
         self._init_loss_axes()
+        self._watch({"surface": self.surface, "lr": self.lr, "steps": self.steps,
+                     "start": self.start, "momentum": self.momentum}, prefetch=("lr", "steps"))
         self.result = self._compute()
         self._draw_surface()
-        self._update_artists()
-        self.view = BlitFigureView(self.fig, self._moving_artists(), volatile=[self.ax_loss],
-                                   blit=blit)
-
-        for control in (self.surface, self.lr, self.steps, self.start, self.momentum):
-            control.observe(self._on_change, names="value")
+        self._draw()
+        self.view = FigureView(self.fig, animated=self._moving_artists(), volatile=[self.ax_loss],
+                               blit=blit)
         self.widget = w.VBox([
             w.HBox([self.surface, self.start, self.momentum]),
             w.HBox([self.lr, self.steps]),
@@ -206,6 +207,7 @@ class LRExplorer:
     @property
     def status_text(self) -> str:
         """The status line currently drawn under the plots."""
+        self._settle()
         return self.status_artist.get_text()
 
     def _moving_artists(self) -> list[Artist]:
@@ -225,45 +227,33 @@ class LRExplorer:
         self.start.options = [(label.format(*p), p) for p in points]
         self.start.value = points[0] if start is None else start
 
-    def _on_change(self, change: dict[str, Any]) -> None:
-        if self._busy:
-            return
-        self._busy = True
-        try:
-            owner = change["owner"]
-            self.result = self._compute() if owner is not self.surface else None
-            if owner is self.surface:
-                name = self.surface.value
-                self._set_start_options(name)
-                self.lr.value = DEFAULT_LR.get(name, self.lr.value)
-                self.result = self._compute()
-                self._draw_surface()
-                self.view.set_moving(self._moving_artists())
-            elif owner is self.steps:
-                self._set_step_axis()
-                self.view.invalidate(partial=True)  # only the loss axes' step axis changed
-            self._update_artists()
-            self.view.refresh()
-        finally:
-            self._busy = False
+    def _prepare(self, change: dict[str, Any]) -> None:
+        owner = change["owner"]
+        if owner is self.surface:
+            name = self.surface.value
+            self._set_start_options(name)
+            self.lr.value = DEFAULT_LR.get(name, self.lr.value)
+            self._draw_surface()
+            self.view.set_animated(self._moving_artists())
+            self.forget_frames()  # the loss axes' limits follow the surface's start points
+        elif owner is self.steps:
+            self._set_step_axis()
+            self.view.invalidate(partial=True)  # only the loss axes' step axis changed
+
+    def _show_status(self, text: str | None = None) -> None:
+        """The status line is drawn in the figure (see :meth:`_draw`)."""
 
     def _compute(self) -> LRExplorerResult | None:
         try:
             result = compute_lr_explorer(
-                self.surface.value, self.lr.value, self.steps.value, self.start.value,
-                MOMENTUM_BETA if self.momentum.value else 0.0,
+                self._value("surface"), self._value("lr"), self._value("steps"),
+                self._value("start"), MOMENTUM_BETA if self._value("momentum") else 0.0,
             )
         except (ValueError, TypeError, ArithmeticError) as err:  # shown, never raised
             self.error = f"cannot run: {err}"
             return None
         self.error = None
         return result
-
-    def update(self) -> None:
-        """Recompute for the current control values and redraw the moving artists."""
-        self.result = self._compute()
-        self._update_artists()
-        self.view.refresh()
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -325,11 +315,12 @@ class LRExplorer:
         self.contour_draws += 1
 
     def _set_step_axis(self) -> None:
-        self.ax_loss.set_xlim(0, max(self.steps.value, 1))
+        self.ax_loss.set_xlim(0, max(self._value("steps"), 1))
 
-    def _update_artists(self) -> None:
+    def _draw(self) -> None:
         from backprop_lab.plotting.surfaces import display_path
 
+        self._set_step_axis()  # (a frame rendered ahead may be for another number of steps)
         r = self.result
         if r is None:
             self.path_line.set_data([], [])

@@ -45,7 +45,7 @@ from backprop_lab.explore.momentum import (
     optimal_parameters,
     rate_grid,
 )
-from backprop_lab.widgets.base import FigureView, new_figure, status_html
+from backprop_lab.widgets.base import ExplorerView, FigureView, new_figure, status_html
 
 __all__ = ["EMAExplorer", "KAPPAS", "MomentumExplorer"]
 
@@ -73,7 +73,7 @@ def _rate_label(r: float, pos: int | None = None) -> str:
     return "0" if r <= 0 else f"{r:.4g}"
 
 
-class MomentumExplorer:
+class MomentumExplorer(ExplorerView):
     """The momentum explorer widget (see the module docstring).
 
     Controls (``ipywidgets``, settable programmatically): ``eta`` (FloatLogSlider, η), ``beta``
@@ -90,6 +90,9 @@ class MomentumExplorer:
         blit: inline fallback only: redraw just the changing artists; False re-renders the whole
             figure on every change (for comparisons).
     """
+
+    #: a frame stands for the result and the error message shown with it
+    frame_attrs = ("result", "error")
 
     def __init__(
         self,
@@ -127,13 +130,14 @@ class MomentumExplorer:
         self.status_box = w.HTML()
         self._status = ""
         self._init_axes(show_optimum)
+        self._watch({"eta": self.eta, "beta": self.beta, "kappa": self.kappa},
+                    prefetch=("eta", "beta"))
         self.result = self._compute()
         self._kappa_drawn: float | None = None
-        self._update_artists()
+        self._draw()
+        self._show_status()
         self.view = FigureView(self.fig, animated=self._animated(), overlay=[self.legend],
                                blit=blit)
-        for control in (self.eta, self.beta, self.kappa):
-            control.observe(self._on_change, names="value")
         self.widget = w.VBox([w.HBox([self.eta, self.beta, self.kappa]), self.view.widget,
                               self.status_box])
 
@@ -147,7 +151,15 @@ class MomentumExplorer:
         """The status line currently shown under the figure (plain text)."""
         return self._status
 
-    def _show_status(self, text: str, alarm: bool) -> None:
+    def _show_status(self, text: str | None = None) -> None:
+        """The status under the figure: the result's message, or ``text`` / the error (red)."""
+        r = self.result
+        if text is None and r is not None:
+            text = (f"κ = {r.kappa:g}: {r.message}; the best possible rate for this κ is "
+                    f"{fmt_rate(r.rate_opt)}")
+            alarm = r.status in ("diverged", "diverging")
+        else:
+            text, alarm = (self.error or "") if text is None else text, True
         self._status = text
         color = "#d62728" if alarm else "black"
         self.status_box.value = f"<div style='color:{color}'>{status_html(text)}</div>"
@@ -163,22 +175,13 @@ class MomentumExplorer:
 
     def _compute(self) -> MomentumResult | None:
         try:
-            result = compute_momentum_explorer(self.eta.value, self.beta.value,
-                                               float(self.kappa.value), self.steps)
+            result = compute_momentum_explorer(self._value("eta"), self._value("beta"),
+                                               float(self._value("kappa")), self.steps)
         except (ValueError, TypeError, ArithmeticError) as err:  # shown, never raised
             self.error = f"cannot run: {err}"
             return None
         self.error = None
         return result
-
-    def _on_change(self, _change: dict[str, Any]) -> None:
-        self.update()
-
-    def update(self) -> None:
-        """Recompute for the current control values and redraw the changing artists."""
-        self.result = self._compute()
-        self._update_artists()
-        self.view.refresh()
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -284,14 +287,13 @@ class MomentumExplorer:
         self.kappa_line.set_xdata([kappa, kappa])
         self._kappa_drawn = kappa
 
-    def _update_artists(self) -> None:
+    def _draw(self) -> None:
         r = self.result
         if r is None:
             for line in (self.path_line, self.error_line, self.predicted_line,
                          self.measured_line, self.current_marker, self.kappa_marker):
                 line.set_data([], [])
             self.diverge_line.set_visible(False)
-            self._show_status(self.error or "", alarm=True)
             return
         if r.kappa != self._kappa_drawn:
             self._draw_kappa(r.kappa)
@@ -323,11 +325,9 @@ class MomentumExplorer:
 
         self.current_marker.set_data([math.log10(r.eta)], [r.beta])
         self.kappa_marker.set_data([r.kappa], [min(r.predicted_rate, 0.9999)])
-        self._show_status(f"κ = {r.kappa:g}: {r.message}; the best possible rate for this κ is "
-                          f"{fmt_rate(r.rate_opt)}", alarm=r.status in ("diverged", "diverging"))
 
 
-class EMAExplorer:
+class EMAExplorer(ExplorerView):
     """The exponentially weighted average of a noisy constant, with and without bias correction.
 
     Control: ``beta`` (FloatSlider, β). The latest
@@ -356,7 +356,8 @@ class EMAExplorer:
         self._args = dict(steps=steps, signal=signal, noise=noise, seed=seed)
         self.beta = w.FloatSlider(value=beta, min=0.0, max=BETA_MAX, step=0.001,
                                   description="β", readout_format=".3f", continuous_update=True)
-        self.result: EMAResult = compute_ema(beta, **self._args)
+        self._watch({"beta": self.beta}, prefetch=("beta",))
+        self.result: EMAResult = self._compute()
         r = self.result
         self.fig = new_figure(width, height, dpi=dpi)
         self.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.9)
@@ -377,10 +378,10 @@ class EMAExplorer:
         self.legend = ax.legend(loc="lower right", fontsize=8, framealpha=1.0, ncol=2)
         ax.tick_params(labelsize=8)
         self.status_box = w.HTML()
-        self._update_artists()
+        self._draw()
+        self._show_status()
         self.view = FigureView(self.fig, animated=[self.average_line, self.corrected_line],
                                overlay=[self.legend], blit=blit)
-        self.beta.observe(self._on_change, names="value")
         self.widget = w.VBox([self.beta, self.view.widget, self.status_box])
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -389,19 +390,16 @@ class EMAExplorer:
     @property
     def status_text(self) -> str:
         """The status line currently shown under the figure (plain text)."""
-        return self.result.message
+        return self._status
 
-    def _on_change(self, _change: dict[str, Any]) -> None:
-        self.update()
+    def _compute(self) -> EMAResult:
+        return compute_ema(self._value("beta"), **self._args)
 
-    def update(self) -> None:
-        """Recompute for the current β and redraw the two averages."""
-        self.result = compute_ema(self.beta.value, **self._args)
-        self._update_artists()
-        self.view.refresh()
-
-    def _update_artists(self) -> None:
+    def _draw(self) -> None:
         r = self.result
         self.average_line.set_data(r.t, r.average)
         self.corrected_line.set_data(r.t, r.corrected)
-        self.status_box.value = status_html(r.message)
+
+    def _show_status(self, text: str | None = None) -> None:
+        self._status = self.result.message if text is None else text
+        self.status_box.value = status_html(self._status)

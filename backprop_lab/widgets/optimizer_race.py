@@ -49,6 +49,7 @@ from backprop_lab.explore.race import (  # noqa: F401  (the pure half, re-export
     compute_race,
 )
 from backprop_lab.surfaces import SURFACES
+from backprop_lab.widgets.base import ExplorerView
 
 __all__ = [
     "DEFAULT_LRS",
@@ -80,7 +81,7 @@ def _quarter_decade(x: float, down: bool) -> float:
     return 10.0 ** ((math.floor(k + 1e-9) if down else math.ceil(k - 1e-9)) / 4)
 
 
-class OptimizerRace:
+class OptimizerRace(ExplorerView):
     """The optimizer-race widget (see the module docstring).
 
     Controls (``ipywidgets``, settable programmatically): ``surface`` (Dropdown), ``checks[name]``
@@ -103,6 +104,9 @@ class OptimizerRace:
         frame: the step displayed first (default: the end of the race).
         width, height, dpi: figure size and resolution.
     """
+
+    #: a frame stands for the race shown, its error and the settings it was run with
+    frame_attrs = ("result", "error", "_race_key")
 
     def __init__(
         self,
@@ -134,8 +138,10 @@ class OptimizerRace:
         unknown = [n for n in selected if n not in self.builders]
         if unknown:
             raise ValueError(f"unknown optimizers {unknown}; offered: {', '.join(self.builders)}")
-        self._busy = False
         self.error: str | None = None
+        self._race_key: tuple | None = None
+        self._drawn: Any = ()  # the race whose artists the plot holds (() = none yet)
+        self._static_changed = False
 
         self.surface = w.Dropdown(options=list(SURFACES), value=surface, description="surface")
         self.checks: dict[str, Any] = {}
@@ -157,15 +163,21 @@ class OptimizerRace:
         self.play = w.Play(value=0, min=0, max=self.steps.value, step=_play_step(steps),
                            interval=PLAY_INTERVAL_MS, description="play")
         self._link = w.link((self.play, "value"), (self.frame, "value"))
+        self.frame.value = self.steps.value if frame is None else frame
         self.step_button = w.Button(description="step ▸", layout=w.Layout(width="80px"))
         self.reset_button = w.Button(description="reset", layout=w.Layout(width="80px"))
 
         fig = new_figure(width, height, dpi=dpi)
         self.plot = RacePlot(fig)
         self.result: RaceResult | None = None
-        self._recompute(redraw_surface=True)
-        self.frame.value = self.steps.value if frame is None else frame
-        self._show_frame()
+        self.plot.draw_surface(SURFACES[surface])
+        controls = {"surface": self.surface, "steps": self.steps, "frame": self.frame}
+        for name in self.builders:
+            controls[f"check:{name}"] = self.checks[name]
+            controls[f"lr:{name}"] = self.lrs[name]
+        self._watch(controls, prefetch=("frame", *(f"lr:{n}" for n in self.builders)))
+        self.result = self._compute()
+        self._draw()
         # blitting (inline fallback): contours, axes and grid are rendered once per surface; a
         # frame redraws only the racers' trails, heads and loss lines, the cursor, the legend
         # (its texts are the current losses), the loss panel's title and the status line
@@ -174,12 +186,6 @@ class OptimizerRace:
         self.view = FigureView(fig, animated=self._animated_artists(), volatile=[self.plot.ax_loss],
                                cache=8)
 
-        self.surface.observe(self._on_surface, names="value")
-        for name in self.builders:
-            self.checks[name].observe(self._on_race_change, names="value")
-            self.lrs[name].observe(self._on_race_change, names="value")
-        self.steps.observe(self._on_race_change, names="value")
-        self.frame.observe(self._on_frame, names="value")
         self.step_button.on_click(lambda _: self.step())
         self.reset_button.on_click(lambda _: self.reset())
 
@@ -199,11 +205,13 @@ class OptimizerRace:
     @property
     def status_text(self) -> str:
         """The line under the figure: the step shown and any problem."""
+        self._settle()
         return self.plot.status.get_text()
 
     @property
     def legend_texts(self) -> list[str]:
         """The legend's entries as currently drawn."""
+        self._settle()
         return self.plot.legend_texts()
 
     # -- actions -----------------------------------------------------------------------------------
@@ -220,35 +228,71 @@ class OptimizerRace:
         """The selected racers as ``name -> factory(params)`` with the sliders' learning rates."""
         out: dict[str, Factory] = {}
         for name, builder in self.builders.items():
-            if self.checks[name].value:
-                lr = float(self.lrs[name].value)
+            if self._value(f"check:{name}"):
+                lr = float(self._value(f"lr:{name}"))
                 out[name] = lambda params, b=builder, lr=lr: b(params, lr=lr)
         return out
 
     # -- control handling --------------------------------------------------------------------------
 
-    def _recompute(self, redraw_surface: bool = False) -> None:
-        racers = self.factories()
-        try:
-            self.result = compute_race(self.surface.value, racers, self.steps.value) if racers \
-                else None
-            self.error = None if racers else "pick at least one optimizer"
-        except (ValueError, TypeError, ArithmeticError) as err:  # shown, never raised
-            self.result, self.error = None, f"cannot race: {err}"
-        surface = SURFACES[self.surface.value]
-        if redraw_surface:
-            self.plot.draw_surface(surface)
-        colors = {n: i for i, n in enumerate(self.builders)}
-        self.plot.set_race(self.result, surface, colors)
-        ax = self.plot.ax_loss
-        if self.result is not None and ax.get_yscale() == "log":
-            # limits outward to quarter decades, so that a small change of η leaves the loss
-            # axes (and their cached rendering) as they are
-            lo, hi = ax.get_ylim()
-            ax.set_ylim(_quarter_decade(lo, down=True), _quarter_decade(hi, down=False))
+    def _show_status(self, text: str | None = None) -> None:
+        """The status line is drawn in the figure (see :meth:`_draw`)."""
 
-    def _show_frame(self) -> None:
-        self.plot.show_frame(self.result, self.frame.value, self.error)
+    def _prepare(self, change: dict[str, Any]) -> None:
+        owner = change["owner"]
+        if owner is self.surface:
+            table = DEFAULT_LRS.get(self.surface.value, {})
+            for name, slider in self.lrs.items():
+                if name in table:
+                    slider.value = table[name]
+            self.plot.draw_surface(SURFACES[self.surface.value])
+            self.frame.value = self.steps.value
+            self._drawn = ()
+            self._static_changed = True  # new contours: render everything
+            self.forget_frames()
+        elif owner is not self.frame:
+            steps = self.steps.value
+            self.play.max = steps
+            self.play.step = _play_step(steps)
+            self.frame.max = steps
+
+    def _compute(self) -> RaceResult | None:
+        """The race for the current settings (run again only when they changed: moving the
+        frame shows the same race)."""
+        racers = self.factories()
+        key = (self._value("surface"), self._value("steps"),
+               tuple((n, self._value(f"lr:{n}")) for n in racers))
+        if key == self._race_key:
+            return self.result
+        self._race_key = key
+        try:
+            self.error = None if racers else "pick at least one optimizer"
+            return compute_race(self._value("surface"), racers, self._value("steps")) \
+                if racers else None
+        except (ValueError, TypeError, ArithmeticError) as err:  # shown, never raised
+            self.error = f"cannot race: {err}"
+            return None
+
+    def _draw(self) -> None:
+        """New racer artists when the race changed, then the frame (set_data / set_text)."""
+        if self.result is not self._drawn:
+            surface = SURFACES[self._value("surface")]
+            colors = {n: i for i, n in enumerate(self.builders)}
+            self.plot.set_race(self.result, surface, colors)
+            ax = self.plot.ax_loss
+            if self.result is not None and ax.get_yscale() == "log":
+                # limits outward to quarter decades, so that a small change of η leaves the loss
+                # axes (and their cached rendering) as they are
+                lo, hi = ax.get_ylim()
+                ax.set_ylim(_quarter_decade(lo, down=True), _quarter_decade(hi, down=False))
+            self._drawn = self.result
+            if hasattr(self, "view"):
+                # new racer artists; nothing static changed unless the surface did (the contours
+                # and the start are the surface's): the loss axes are re-rendered only if their
+                # limits moved
+                self.view.set_animated(self._animated_artists(), keep=not self._static_changed)
+                self._static_changed = False
+        self.plot.show_frame(self.result, self._value("frame"), self.error)
 
     def _animated_artists(self) -> list[Any]:
         """What a frame changes, in drawing order (each axes' artists as their z-order has it)."""
@@ -256,44 +300,3 @@ class OptimizerRace:
         path = [a for name in p.trails for a in (p.trails[name], p.heads[name])]
         legend = [] if p.legend is None else [p.legend]
         return [*path, p.cursor, *p.loss_lines.values(), *legend, p.ax_loss.title, p.status]
-
-    def _on_surface(self, change: dict[str, Any]) -> None:
-        if self._busy:
-            return
-        self._busy = True
-        try:
-            table = DEFAULT_LRS.get(self.surface.value, {})
-            for name, slider in self.lrs.items():
-                if name in table:
-                    slider.value = table[name]
-            self._recompute(redraw_surface=True)
-            self.frame.value = self.steps.value
-            self._show_frame()
-            self.view.set_animated(self._animated_artists())  # new contours: render everything
-            self.view.refresh()
-        finally:
-            self._busy = False
-
-    def _on_race_change(self, change: dict[str, Any]) -> None:
-        if self._busy:
-            return
-        self._busy = True
-        try:
-            steps = self.steps.value
-            self.play.max = steps
-            self.play.step = _play_step(steps)
-            self.frame.max = steps
-            self._recompute()
-            self._show_frame()
-            # new racer artists, nothing static changed (the contours and the start are the
-            # surface's): the loss axes are re-rendered only if their limits moved
-            self.view.set_animated(self._animated_artists(), keep=True)
-            self.view.refresh()
-        finally:
-            self._busy = False
-
-    def _on_frame(self, change: dict[str, Any]) -> None:
-        if self._busy:
-            return
-        self._show_frame()
-        self.view.refresh()

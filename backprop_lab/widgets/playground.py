@@ -23,6 +23,7 @@ raise :class:`SettingsError` in the core and become a message in the view, never
 from __future__ import annotations
 
 import asyncio
+import copy
 import math
 import time
 from dataclasses import replace
@@ -49,13 +50,14 @@ from backprop_lab.explore.playground import (  # noqa: F401  (the pure half, re-
 from backprop_lab.layers import ACTIVATION_LAYERS
 from backprop_lab.optim import OPTIMIZERS
 from backprop_lab.plotting.classify import point_colors, probability_image, scatter_classes
+from backprop_lab.widgets.base import ExplorerView
 
 # ------------------------------------------------------------------------------------------------
 # The view
 # ------------------------------------------------------------------------------------------------
 
 
-class Playground:
+class Playground(ExplorerView):
     """The playground widget: controls, Train / Pause / Step / Reset, boundary and loss curves.
 
     Display it as the last expression of a cell: ``Playground()``. Controls are in
@@ -66,7 +68,19 @@ class Playground:
         settings: the starting settings (default ``PlaygroundSettings()``).
         resolution: side of the probability grid that is drawn.
         steps_per_frame: training steps between two redraws while training.
+
+    On the course's one view pattern (:class:`~backprop_lab.widgets.base.ExplorerView`), with
+    a model that trains: a settings change that changes the data or the network builds a new
+    model (the "compute"); one that does not (learning rate, optimizer, batch size) applies to
+    the model as it is. Only the first kind can have frames rendered ahead of time (the noise
+    slider's neighbours, when frames are on: see
+    :class:`~backprop_lab.widgets.base.ExplorerView`): a new model's figure depends on
+    the settings alone.
     """
+
+    status: Any = None  # the status widget (an ``ipywidgets.HTML``), set per instance
+    frame_attrs = ("model", "error")
+    compute_errors = (SettingsError,)
 
     def __init__(
         self,
@@ -111,7 +125,7 @@ class Playground:
         for c in self.controls.values():
             c.style = style
             c.layout = layout
-            c.observe(self._on_settings_change, names="value")
+        self._watch(self.controls, prefetch=("noise",))
         self.steps_per_frame = w.IntSlider(value=steps_per_frame, min=1, max=100,
                                            description="steps / frame", style=style, layout=layout)
         self.train_button = w.Button(description="Train", icon="play", button_style="success")
@@ -198,8 +212,16 @@ class Playground:
         self.ax_boundary.set_ylim(m.grid.extent[2:])
 
     def redraw(self, refresh: bool = True) -> None:
-        """Update every artist from the model (in place) and refresh the figure."""
+        """Update every artist from the model (in place), the status, and refresh the figure."""
         t = time.perf_counter()
+        self._draw()
+        self._show_status()
+        if refresh:
+            self.view.refresh()
+        self.redraw_ms = (time.perf_counter() - t) * 1e3
+
+    def _draw(self) -> None:
+        """Update every artist from the model (in place; no widget changes)."""
         m, h = self.model, self.model.history
         P = m.boundary()
         finite = bool(np.isfinite(P).all())
@@ -220,12 +242,8 @@ class Playground:
         self.ax_boundary.set_title(
             f"{s.dataset}, hidden {','.join(map(str, s.hidden)) or 'none'} ({s.activation}), "
             f"step {m.steps}", fontsize=10)
-        self._show_status()
-        if refresh:
-            self.view.refresh()
-        self.redraw_ms = (time.perf_counter() - t) * 1e3
 
-    def _show_status(self) -> None:
+    def _show_status(self, text: str | None = None) -> None:
         if self.error:
             self.status.value = f"<span style='color:#c00'><b>Cannot use these settings:</b> {_html(self.error)}</span>"
         elif self.model.diverged:
@@ -244,24 +262,80 @@ class Playground:
     # -- controls ---------------------------------------------------------------------------------
     def read_settings(self) -> PlaygroundSettings:
         """The settings the controls show (validated; SettingsError if one is unusable)."""
-        values = {k: c.value for k, c in self.controls.items()}
+        values = {k: self._value(k) for k in self.controls}
         return replace(self.model.settings, **values).validated()
 
-    def _on_settings_change(self, change: dict | None = None) -> None:
+    def _compute(self) -> PlaygroundModel:
+        """The model the settings ask for: a new one when they change the data or the network
+        (:func:`needs_rebuild`), else the current one with the live settings applied.
+        SettingsError when a setting is unusable."""
+        new = self.read_settings()
+        if needs_rebuild(self.model.settings, new):
+            return PlaygroundModel(new, resolution=self.resolution)
+        self.model.set_live(new)
+        return self.model
+
+    def update(self, change: dict | None = None) -> None:
+        """Apply the settings the controls show and redraw (see the class docstring)."""
         try:
-            new = self.read_settings()
-            if needs_rebuild(self.model.settings, new):
-                self.model = PlaygroundModel(new, resolution=self.resolution)
-                self._set_data_artists()
+            rebuild = needs_rebuild(self.model.settings, self.read_settings())
+            live = rebuild and self._frames_live()
+            key = self._frame_key() if live else None
+            frame = self._frames.get(key) if live else None
+            if frame is not None:
+                # a copy: the frame keeps the untrained model its figure shows
+                self.model = copy.deepcopy(frame.state["model"])
             else:
-                self.model.set_live(new)
+                model = self._compute()
+                if model is not self.model:
+                    self.model = model
         except SettingsError as e:
             self.error = str(e)
             self.running = False
-        else:
-            self.error = None
+            self._update_buttons()
+            self.redraw()
+            return
+        self.error = None
+        if rebuild:
+            self._set_data_artists()
         self._update_buttons()
-        self.redraw()
+        if frame is not None:
+            t = time.perf_counter()
+            self._draw()
+            self.view.show(frame.png)
+            self._show_status()
+            self.redraw_ms = (time.perf_counter() - t) * 1e3
+        else:
+            self.redraw()
+            if live:
+                self._store(key, self.view.widget.value)
+                # a copy: the frame keeps the untrained model its figure shows
+                self._frames[key].state["model"] = copy.deepcopy(self.model)
+        if live and change is not None:
+            self._plan_prefetch(change)
+
+    def _render_frame(self, key: tuple, override: dict[str, Any]) -> None:
+        """A new model's figure for the settings ``override`` changes, rendered ahead of time."""
+        saved = self.model
+        self._override = override
+        try:
+            new = self.read_settings()
+            if not needs_rebuild(saved.settings, new):
+                return
+            self.model = PlaygroundModel(new, resolution=self.resolution)
+            self._set_data_artists()
+            self._draw()
+            png = self.view.render()
+            self._store(key, png)
+            self._frames[key].state["model"] = copy.deepcopy(self.model)
+            self.frames_rendered += 1
+        except SettingsError:
+            return
+        finally:
+            self._override = {}
+            self.model = saved
+            self._set_data_artists()
+            self._draw()
 
     # -- buttons ----------------------------------------------------------------------------------
     def step(self, n: int = 1) -> None:
@@ -314,8 +388,9 @@ class Playground:
         frames = 0
         try:
             while self.running and not self.model.diverged and self.model.steps < MAX_STEPS:
-                self._timed_steps(self.steps_per_frame.value)
-                self.redraw()
+                with self._lock:  # a settings change may be handled on another thread
+                    self._timed_steps(self.steps_per_frame.value)
+                    self.redraw()
                 frames += 1
                 if max_frames is not None and frames >= max_frames:
                     break
