@@ -236,6 +236,7 @@ MISTAKES += [
     (check_sgd_lr_limit, lambda H: sgd_lr_limit(H) * 1.02, "the run diverges, so the largest "
                                                            "stable η is smaller"),
     (check_sgd_lr_limit, lambda H: sgd_lr_limit(H) * 0.9, "the run still converges"),
+    (check_sgd_lr_limit, lambda H: sgd_lr_limit(H) * 2, "expected 0.5, got 1"),
     (check_sgd_lr_limit, lambda H: np.array([sgd_lr_limit(H)]), "should be a single number"),
     (check_sgd_lr_limit, limit_no_validation, "instead of raising ValueError"),
     (check_sgd_lr_limit, limit_allows_saddle, "a negative eigenvalue"),

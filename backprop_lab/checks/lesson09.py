@@ -372,8 +372,9 @@ def _spread_case(c: Checker, fn: Callable, X: np.ndarray, weight_std: float, dep
         i = int(np.argmax(rel > SPREAD_RTOL))
         hint = next((h for wrong, h in _spread_mistakes(X, weight_std, depth)
                      if np.all(np.abs(out - wrong) <= SPREAD_RTOL * np.abs(wrong))),
-                    "for each layer: W of shape (n, n) with entries rng.normal(0, weight_std), "
-                    "A = tanh(A @ W) (no bias), then record A.std()")
+                    "each layer takes the previous layer's activations (X for the first), "
+                    "multiplies them by a fresh (n, n) matrix of N(0, weight_std²) weights, "
+                    "applies tanh (no bias); its value is the std of all its activations")
         c.fail(f"{what}: layer {i + 1} has activation std {out[i]:.3g}, expected about "
                f"{expected[i]:.3g} (within {SPREAD_RTOL:.0%}; a random network varies a little, "
                f"not this much)", hint=hint)
