@@ -6,6 +6,7 @@ import numpy as np
 
 from backprop_lab.checks.lesson03 import (
     check_best_step_size,
+    check_find_lr_limits,
     check_first_divergence,
     check_gd_path,
     check_gd_step,
@@ -40,9 +41,27 @@ def best_step_size(H):
     return 2.0 / (lam[0] + lam[1])
 
 
+def find_lr_limits(grad, etas, n_steps=20, *, strict=True, first=True):
+    """Run every η from w = 1; first η whose run flips sign every step / ends with |w_n| > 1."""
+    osc = div = None
+    for eta in (etas if first else etas[::-1]):
+        ws = [1.0]
+        for _ in range(n_steps):
+            ws.append(ws[-1] - eta * grad(ws[-1]))
+        ws = np.array(ws)
+        flips = ws[1:] * ws[:-1] < 0 if strict else ws[1:] * ws[:-1] <= 0
+        grows = abs(ws[-1]) > 1.0 if strict else abs(ws[-1]) >= 1.0
+        if osc is None and flips.all():
+            osc = float(eta)
+        if div is None and grows:
+            div = float(eta)
+    return osc, div
+
+
 REFERENCES = [
     (check_gd_step, gd_step),
     (check_gd_path, gd_path),
+    (check_find_lr_limits, find_lr_limits),
     (check_first_divergence, first_divergence),
     (check_best_step_size, best_step_size),
 ]
@@ -138,5 +157,57 @@ MISTAKES = [
     (check_gd_path, path_stops_early, "do not stop when |x| grows"),
     (check_best_step_size, best_step_allows_zero, "an eigenvalue 0"),
 ]
+
+
+
+def limits_by_formula(grad, etas, n_steps=20):  # asks for the slope once, returns 1/λ and 2/λ
+    lam = grad(1.0)
+    return 1.0 / lam, 2.0 / lam
+
+
+def limits_formula_after_runs(grad, etas, n_steps=20):  # runs, but returns the formula's values
+    find_lr_limits(grad, etas, n_steps)
+    return limits_by_formula(grad, etas, n_steps)
+
+
+def limits_formula_nearest(grad, etas, n_steps=20):  # the grid value nearest to 1/λ, 2/λ
+    lam = grad(1.0)
+    return tuple(float(etas[np.argmin(np.abs(etas - t / lam))]) for t in (1, 2))
+
+
+def limits_last_converging(grad, etas, n_steps=20):  # the η just before each boundary
+    osc, div = find_lr_limits(grad, etas, n_steps)
+    prev = {float(b): float(a) for a, b in zip(etas[:-1], etas[1:], strict=True)}
+    return prev.get(osc, osc), prev.get(div, div)
+
+
+def limits_uphill(grad, etas, n_steps=20):  # w ← w + η·grad(w): never oscillates
+    return find_lr_limits(lambda w: -grad(w), etas, n_steps)
+
+
+def limits_half_step(grad, etas, n_steps=20):  # w ← w − η·grad(w)/2: limits twice too large
+    return find_lr_limits(lambda w: grad(w) / 2, etas, n_steps)
+
+
+MISTAKES += [
+    (check_find_lr_limits, limits_by_formula, "called grad only 1 time(s)"),
+    (check_find_lr_limits, limits_formula_after_runs, "not a value computed from a formula"),
+    (check_find_lr_limits, limits_formula_nearest, "called grad only 1 time(s)"),
+    (check_find_lr_limits, limits_last_converging, "the last η that does NOT oscillate yet"),
+    (check_find_lr_limits, lambda g, e, n=20: find_lr_limits(g, e, n)[::-1], "in that order"),
+    (check_find_lr_limits, lambda g, e, n=20: find_lr_limits(g, e, n, first=False),
+     "not the last"),
+    (check_find_lr_limits, lambda g, e, n=20: find_lr_limits(g, e, n, strict=False),
+     "lands exactly on the minimum"),
+    (check_find_lr_limits, limits_uphill, "expected an η from etas, got None"),
+    (check_find_lr_limits, limits_half_step, "expected 0.15, got 0.29"),
+    (check_find_lr_limits, lambda g, e, n=20: find_lr_limits(g, e, n)[0], "expected a pair"),
+]
+
+
+def test_find_lr_limits_boundary_exactly_on_the_grid():
+    """The reference's own answers on the edge grid: the boundaries themselves do not count."""
+    assert find_lr_limits(lambda w: 4.0 * w, np.array([0.1, 0.25, 0.3, 0.5, 0.6])) == (0.3, 0.6)
+
 
 # -- errors in the student's code ----------------------------------------------------------------------

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from backprop_lab.checks import CheckFailure
-from backprop_lab.checks.lesson08 import check_adam_step, check_momentum_step, check_MyRMSprop
+from backprop_lab.checks.lesson08 import (
+    check_adam_step,
+    check_momentum_step,
+    check_MyRMSprop,
+    check_sgd_lr_limit,
+)
 from backprop_lab.optim import Optimizer
 
 # -- independent reference implementations ---------------------------------------------------------
@@ -59,11 +64,23 @@ class MyRMSprop(Optimizer):
         w -= self.lr * g / (np.sqrt(s) + self.eps)
 
 
+def sgd_lr_limit(H):
+    """2 / λ_max by power iteration on H (independent of eigvalsh), after validation."""
+    H = np.asarray(H, dtype=np.float64)
+    if H.ndim != 2 or H.shape[0] != H.shape[1] or not np.allclose(H, H.T):
+        raise ValueError(f"H must be a symmetric square matrix, got {H!r}")
+    lam = np.linalg.eigvals(H).real
+    if lam.min() < -1e-12 or lam.max() <= 0:
+        raise ValueError(f"no largest stable learning rate for eigenvalues {lam}")
+    return 2.0 / float(lam.max())
+
+
 REFERENCES = [
     (check_momentum_step, momentum_step),
     (check_adam_step, adam_step),
     (check_MyRMSprop, MyRMSprop),
 ]
+REFERENCES.append((check_sgd_lr_limit, sgd_lr_limit))
 CHECKS = [check for check, _ in REFERENCES]
 
 # -- typical mistakes, each with its own hint ----------------------------------------------------------
@@ -188,3 +205,39 @@ def test_stub_class_is_not_implemented_yet():
 
     with pytest.raises(AssertionError, match="not implemented yet"):
         check_MyRMSprop(Stub)
+
+
+# -- SGD's largest stable η ---------------------------------------------------------------------------
+
+
+def _lams(H):
+    return np.linalg.eigvalsh(np.asarray(H, dtype=np.float64))
+
+
+def limit_no_validation(H):
+    return 2.0 / _lams(H)[-1]
+
+
+def limit_allows_saddle(H):  # checks shape and symmetry but not the signs of the eigenvalues
+    H = np.asarray(H, dtype=np.float64)
+    if H.ndim != 2 or H.shape[0] != H.shape[1] or not np.allclose(H, H.T):
+        raise ValueError("H must be symmetric and square")
+    return 2.0 / _lams(H)[-1]
+
+
+MISTAKES += [
+    (check_sgd_lr_limit, lambda H: sgd_lr_limit(H) / 2, "starts to jump over the minimum"),
+    (check_sgd_lr_limit, lambda H: 2.0 / _lams(H).sum(), "the best fixed step"),
+    (check_sgd_lr_limit, lambda H: 2.0 / np.diag(H).max(), "the diagonal entries of H"),
+    (check_sgd_lr_limit, lambda H: 2.0 / _lams(H)[0], "the flat direction"),
+    (check_sgd_lr_limit, lambda H: _lams(H)[-1] / 2, "upside down"),
+    (check_sgd_lr_limit, lambda H: 2 * _lams(H)[-1], "upside down"),
+    (check_sgd_lr_limit, lambda H: 2.0 / _lams(H)[-1] ** 2, "square neither"),
+    (check_sgd_lr_limit, lambda H: sgd_lr_limit(H) * 1.02, "the run diverges, so the largest "
+                                                           "stable η is smaller"),
+    (check_sgd_lr_limit, lambda H: sgd_lr_limit(H) * 0.9, "the run still converges"),
+    (check_sgd_lr_limit, lambda H: sgd_lr_limit(H) * 2, "expected 0.5, got 1"),
+    (check_sgd_lr_limit, lambda H: np.array([sgd_lr_limit(H)]), "should be a single number"),
+    (check_sgd_lr_limit, limit_no_validation, "instead of raising ValueError"),
+    (check_sgd_lr_limit, limit_allows_saddle, "a negative eigenvalue"),
+]

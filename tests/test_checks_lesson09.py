@@ -7,6 +7,7 @@ from backprop_lab.checks.lesson09 import (
     check_batchnorm_forward,
     check_clip_by_global_norm,
     check_init_std,
+    check_tanh_layer_stds,
 )
 
 # -- independent reference implementations ---------------------------------------------------------
@@ -49,12 +50,32 @@ def clip_by_global_norm(grads, max_norm):
     return [g * g.dtype.type(scale) for g in grads], norm
 
 
+def tanh_layer_stds(X, weight_std, depth, rng, *, kind="right"):
+    """Forward pass through `depth` tanh layers (W drawn transposed, column by column)."""
+    n = X.shape[1]
+    A, stds = X, []
+    for _ in range(depth):
+        if kind == "np_random":
+            W = np.random.default_rng().normal(0.0, weight_std, size=(n, n))  # fresh entropy
+        else:
+            scale = {"xavier_again": weight_std / np.sqrt(n), "times_sqrt_n": weight_std * np.sqrt(n)}
+            W = (rng.standard_normal((n, n)) * scale.get(kind, weight_std)).T
+        Z = (X if kind == "no_chain" else A) @ W
+        A = np.tanh(Z)
+        record = {"variance": A.var(), "pre": Z.std(), "relu": np.maximum(Z, 0).std()}
+        stds.append(record.get(kind, A.std()))
+        if kind == "relu":
+            A = np.maximum(Z, 0)
+    return np.array(stds)
+
+
 REFERENCES = [
     (check_init_std, init_std),
     (check_batchnorm_forward, batchnorm_forward),
     (check_batchnorm_backward, batchnorm_backward),
     (check_clip_by_global_norm, clip_by_global_norm),
 ]
+REFERENCES.append((check_tanh_layer_stds, tanh_layer_stds))
 CHECKS = [check for check, _ in REFERENCES]
 
 # -- typical mistakes, each with its own hint ----------------------------------------------------------
@@ -149,3 +170,41 @@ MISTAKES = [
 ]
 
 # -- errors in the student's code ----------------------------------------------------------------------
+
+
+def _stds(kind):
+    return lambda X, s, d, rng: tanh_layer_stds(X, s, d, rng, kind=kind)
+
+
+MISTAKES += [
+    (check_tanh_layer_stds, _stds("variance"), "those are variances"),
+    (check_tanh_layer_stds, _stds("pre"), "pre-activations"),
+    (check_tanh_layer_stds, _stds("no_chain"), "every layer starts from X"),
+    (check_tanh_layer_stds, _stds("xavier_again"), "do not divide by √n again"),
+    (check_tanh_layer_stds, _stds("times_sqrt_n"), "do not multiply it by √n"),
+    (check_tanh_layer_stds, _stds("relu"), "expected about"),
+    (check_tanh_layer_stds, _stds("np_random"), "draw every weight from the rng argument"),
+    (check_tanh_layer_stds, lambda X, s, d, rng: list(tanh_layer_stds(X, s, d, rng)),
+     "should be a NumPy array"),
+    (check_tanh_layer_stds, lambda X, s, d, rng: tanh_layer_stds(X, s, d, rng)[:-1],
+     "has shape"),
+]
+
+
+def test_tanh_layer_stds_accepts_any_draw_order(capsys):
+    """The verdict is statistical: weights drawn in another order (here from a generator seeded by
+    the given rng, W not transposed) give other numbers but pass every step."""
+    def other_order(X, weight_std, depth, rng):
+        sub = np.random.default_rng(int(rng.integers(2**31)))
+        A, stds = X, []
+        for _ in range(depth):
+            A = np.tanh(A @ sub.normal(0.0, weight_std, size=(X.shape[1], X.shape[1])))
+            stds.append(A.std())
+        return np.array(stds)
+
+    X = np.ones((4, 3))
+    rng = np.random.default_rng(2)
+    assert not np.array_equal(other_order(X, 0.5, 2, rng),
+                              tanh_layer_stds(X, 0.5, 2, np.random.default_rng(2)))
+    check_tanh_layer_stds(other_order)
+    assert "all" in capsys.readouterr().out

@@ -1,9 +1,11 @@
 """Checks for ``exercises/03_gradient_descent.ipynb``.
 
-One check per task: :func:`check_gd_step`, :func:`check_gd_path`, :func:`check_first_divergence`,
-:func:`check_best_step_size`. Expected values come from the formulas: θ − η∇f(θ); on
-f(x) = ½ a x² the iterates are x_k = (1 − ηa)^k x₀; the best fixed step on a quadratic with
-Hessian eigenvalues λ_min ≤ λ_max is 2 / (λ_max + λ_min).
+One check per task: :func:`check_gd_step`, :func:`check_gd_path`, :func:`check_find_lr_limits`,
+:func:`check_first_divergence`, :func:`check_best_step_size`. Expected values come from the
+formulas: θ − η∇f(θ); on f(x) = ½ a x² the iterates are x_k = (1 − ηa)^k x₀; the best fixed step
+on a quadratic with Hessian eigenvalues λ_min ≤ λ_max is 2 / (λ_max + λ_min). The learning-rate
+limits of :func:`check_find_lr_limits` come from the check's own runs of gradient descent on the
+grid it passes (the student's function gets only a black-box gradient, not the curvature).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from backprop_lab.checks.core import Checker, _fmt
+from backprop_lab.checks.core import Checker, _distinct, _fmt
 from backprop_lab.checks.helpers import expect_raises
 
-__all__ = ["check_best_step_size", "check_first_divergence", "check_gd_path", "check_gd_step"]
+__all__ = ["check_best_step_size", "check_find_lr_limits", "check_first_divergence", "check_gd_path",
+           "check_gd_step"]
 
 
 def check_gd_step(gd_step: Callable) -> None:
@@ -236,4 +239,143 @@ def check_best_step_size(best_step_size: Callable) -> None:
     expect_raises(c, ValueError, np.array([[2.0, 1.0], [0.0, 3.0]]),
                   label="H = [[2, 1], [0, 3]]", why="a non-symmetric H", hint=spd_hint)
     expect_raises(c, ValueError, np.eye(3), label="H = I (3×3)", why="a 3×3 H", hint=spd_hint)
+    c.done()
+
+
+# -- the learning-rate limits, measured (lesson 03's explorer task, as code) ----------------------
+
+
+class _CountingGrad:
+    """The slope of ½·λ·w², counting how often the student's code asks for it."""
+
+    def __init__(self, curvature: float) -> None:
+        self.curvature = curvature
+        self.calls = 0
+
+    def __call__(self, w: Any) -> Any:
+        self.calls += 1
+        return self.curvature * w
+
+
+def _limits_by_running(curvature: float, etas: np.ndarray, n_steps: int = 20,
+                       ) -> tuple[float | None, float | None]:
+    """The check's own measurement: run every η from w₀ = 1 and read the regime off the run."""
+    osc = div = None
+    for eta in etas:
+        w = np.empty(n_steps + 1)
+        w[0] = 1.0
+        for k in range(n_steps):
+            w[k + 1] = w[k] - eta * (curvature * w[k])
+        if osc is None and np.all(w[1:] * w[:-1] < 0):
+            osc = float(eta)
+        if div is None and abs(w[-1]) > abs(w[0]):
+            div = float(eta)
+    return osc, div
+
+
+def _check_limit(c: Checker, out: Any, expected: float | None, name: str,
+                 etas: np.ndarray, mistakes: list[tuple[float | None, str]], hint: str) -> None:
+    if expected is None:
+        if out is not None:
+            c.fail(f"{name}: expected None (no η in etas does it), got {_fmt(out)}",
+                   hint=next((h for wrong, h in mistakes
+                              if wrong is not None and _near(out, wrong)), hint))
+        return
+    if out is None:
+        c.fail(f"{name}: expected an η from etas, got None",
+               hint=next((h for wrong, h in mistakes if wrong is None), hint))
+    value = c.number(out, name=name)
+    c._comparing()
+    if not np.any(np.isclose(value, etas, rtol=1e-12, atol=0.0)):
+        hint = next((h for wrong, h in mistakes if wrong is not None and _near(value, wrong)),
+                    "return one of the η values in etas (the first one whose run does it), as "
+                    "found by running gradient descent, not a value computed from a formula")
+        c.fail(f"{name}: {_distinct(expected, value)[1]} is not one of the η in etas; expected "
+               f"{_distinct(expected, value)[0]}", hint=hint)
+    if not math.isclose(value, expected, rel_tol=1e-12):
+        e, g = _distinct(expected, value)
+        c.fail(f"{name}: expected {e}, got {g}",
+               hint=next((h for wrong, h in mistakes if wrong is not None and _near(value, wrong)),
+                         hint))
+
+
+def _near(value: Any, wrong: float) -> bool:
+    try:
+        return math.isclose(float(value), wrong, rel_tol=1e-9)
+    except (TypeError, ValueError):
+        return False
+
+
+def check_find_lr_limits(find_lr_limits: Callable) -> None:
+    """(η_osc, η_div): the first η of the grid whose run from w₀ = 1 flips sign at every step, and
+    the first whose |w_n| > |w₀| — measured with the black-box gradient, each a grid value or None.
+    """
+    c = Checker("find_lr_limits", find_lr_limits)
+    names = ("eta_oscillate", "eta_diverge")
+    grad = _CountingGrad(7.0)
+    etas = np.round(np.arange(1, 31) * 0.01, 2)           # 0.01, 0.02, …, 0.30
+    label = "grad(w) = 7·w (the slope of ½·7·w²), etas = [0.01, 0.02, …, 0.30]"
+    out = c.call(grad, etas, label=label)
+    osc, div = c.results(out, names, kind="a pair",
+                         hint="two values: the first η that oscillates, the first that diverges")
+    exp_osc, exp_div = _limits_by_running(7.0, etas)
+    if grad.calls < 20:
+        c.fail(f"your function called grad only {grad.calls} time(s); measuring needs runs",
+               hint="run gradient descent, w ← w − η·grad(w), for n_steps steps for each η in "
+                    "etas, and read oscillation and divergence off the iterates; the curvature "
+                    "is not given, so the answer has to come from the runs")
+    c.ok("runs gradient descent with grad")
+    generic = ("for each η, run n_steps steps from w₀ = 1: it oscillates when w changes sign at "
+               "every step, it diverges when |w_n| > |w₀|; return the first η of etas for each")
+    before_osc = float(etas[np.flatnonzero(etas == exp_osc)[0] - 1])
+    before_div = float(etas[np.flatnonzero(etas == exp_div)[0] - 1])
+    swapped = "the pair is (eta_oscillate, eta_diverge), in that order"
+    _check_limit(c, osc, exp_osc, "eta_oscillate", etas, [
+        (exp_div, swapped),
+        (before_osc, "that is the last η that does NOT oscillate yet; return the first that "
+                     "does (the grid value just after the boundary)"),
+        (float(etas[-1]), "return the first (smallest) η that oscillates, not the last"),
+    ], generic)
+    _check_limit(c, div, exp_div, "eta_diverge", etas, [
+        (exp_osc, swapped),
+        (before_div, "that is the last η that does NOT diverge yet; return the first that does"),
+        (None, "some η in this grid make the run grow: diverging means |w_n| > |w₀| after "
+               "n_steps steps"),
+    ], generic)
+    c.ok("values on small cases")
+    c._compared()
+
+    grad4 = _CountingGrad(4.0)
+    etas4 = np.array([0.1, 0.25, 0.3, 0.5, 0.6])
+    out = c.call(grad4, etas4, label="grad(w) = 4·w, etas = [0.1, 0.25, 0.3, 0.5, 0.6]")
+    osc, div = c.results(out, names, kind="a pair")
+    _check_limit(c, osc, 0.3, "eta_oscillate", etas4, [
+        (0.25, "at η = 0.25 the first step lands exactly on the minimum, w₁ = 0, and stays "
+               "there: that is not a sign change (test w_(k+1)·w_k < 0, not ≤ 0)"),
+    ], generic)
+    _check_limit(c, div, 0.6, "eta_diverge", etas4, [
+        (0.5, "at η = 0.5 the run bounces between +1 and −1 forever: |w_n| = |w₀| is not "
+              "divergence (test |w_n| > |w₀|, not ≥)"),
+    ], generic)
+    c.ok("landing exactly on the minimum is not oscillating, bouncing is not diverging")
+
+    grad2 = _CountingGrad(2.0)
+    etas2 = np.array([0.1, 0.2, 0.7, 0.9])
+    out = c.call(grad2, etas2, label="grad(w) = 2·w, etas = [0.1, 0.2, 0.7, 0.9]")
+    osc, div = c.results(out, names, kind="a pair")
+    _check_limit(c, osc, 0.7, "eta_oscillate", etas2, [], generic)
+    _check_limit(c, div, None, "eta_diverge", etas2, [
+        (0.9, "at η = 0.9 every step shrinks |w| (by 0.8): an oscillating run that shrinks "
+              "converges, it does not diverge"),
+    ], "return None when no η of etas makes the run grow")
+    c.ok("None when no η in etas diverges")
+
+    out = c.call(_CountingGrad(2.0), np.array([0.01, 0.05]),
+                 label="grad(w) = 2·w, etas = [0.01, 0.05]")
+    osc, div = c.results(out, names, kind="a pair")
+    _check_limit(c, osc, None, "eta_oscillate", np.array([0.01, 0.05]), [],
+                 "return None when no η of etas oscillates")
+    _check_limit(c, div, None, "eta_diverge", np.array([0.01, 0.05]), [],
+                 "return None when no η of etas diverges")
+    c.ok("(None, None) when every η converges without oscillating")
     c.done()

@@ -6,6 +6,10 @@ iterate (and the optimizer state) with the library's optimizer — :class:`backp
 :class:`~backprop_lab.optim.Adam`, :class:`~backprop_lab.optim.RMSprop` — driven on a
 :class:`~backprop_lab.parameter.Point` with the same gradients. Typical wrong rules are simulated
 here, step by step, so a wrong answer gets the hint for its mistake.
+
+:func:`check_sgd_lr_limit` (SGD's largest stable η on a quadratic, lesson 08's race task) compares
+with 2/λ_max from ``np.linalg.eigvalsh`` and runs plain gradient descent on the Hessian on both sides
+of the student's value, so a wrong value is explained by what the runs do there.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from typing import Any
 import numpy as np
 
 from backprop_lab.checks.core import Checker
+from backprop_lab.checks.helpers import expect_raises
 from backprop_lab.optim import Adam, Momentum, Optimizer, RMSprop
 from backprop_lab.parameter import Point
 
-__all__ = ["check_MyRMSprop", "check_adam_step", "check_momentum_step"]
+__all__ = ["check_MyRMSprop", "check_adam_step", "check_momentum_step", "check_sgd_lr_limit"]
 
 F32 = {"rtol": 1e-5, "atol": 1e-7}
 
@@ -370,4 +375,97 @@ def check_MyRMSprop(MyRMSprop: Any) -> None:
         c.true(opt.t == k, f"the step count t is {k} after {k} steps ({short})",
                f"opt.t is {opt.t} after {k} steps", hint="do not override step(); the base class "
                                                          "counts t")
+    c.done()
+
+
+# -- SGD's largest stable learning rate (lesson 08's race task, as code) --------------------------
+
+
+def _sgd_distance(H: np.ndarray, lr: float, steps: int = 2000) -> float:
+    """‖w_steps‖ / ‖w₀‖ of plain gradient descent w ← w − lr·H·w on ½wᵀHw from w₀ = (1, 2, …, n)
+    (a start with a component along every eigenvector of the check's matrices)."""
+    w0 = np.arange(1.0, H.shape[0] + 1.0)
+    w = w0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            w = w - lr * (H @ w)
+            if not np.all(np.isfinite(w)) or np.abs(w).max() > 1e100:
+                return float("inf")
+    return float(np.linalg.norm(w) / np.linalg.norm(w0))
+
+
+def _runs_verdict(H: np.ndarray, lr: float) -> str:
+    ratio = _sgd_distance(H, lr)
+    if ratio < 0.5:
+        return (f"2000 SGD steps on H at your η bring ‖w‖ down to {ratio:.1e} of its start: the "
+                "run still converges, so the largest stable η is larger")
+    if ratio > 2.0:
+        size = "to inf" if ratio == float("inf") else f"{ratio:.1e}×"
+        return (f"2000 SGD steps on H at your η blow ‖w‖ up ({size}): the run diverges, so the "
+                "largest stable η is smaller")
+    return "at your η a run of 2000 SGD steps on H neither clearly converges nor diverges"
+
+
+def check_sgd_lr_limit(sgd_lr_limit: Callable) -> None:
+    """SGD's largest stable η on ½wᵀHw, 2/λ_max(H), as a float; ValueError for an H on which no η
+    converges (a negative eigenvalue, all eigenvalues 0) or that is not a symmetric square matrix.
+    The values found are also confirmed (and, when wrong, explained) by runs of SGD on H."""
+    c = Checker("sgd_lr_limit", sgd_lr_limit)
+    # a ravine with κ = 25 like the race's, 4 times as steep and rotated by 45°: eigenvalues 0.16
+    # and 4, off-diagonal entries (so the diagonal is not the eigenvalues)
+    R = np.array([[1.0, -1.0], [1.0, 1.0]]) / np.sqrt(2.0)
+    H = R @ np.diag([0.16, 4.0]) @ R.T
+    out = c.number(c.call(H, label="a rotated ravine, H = [[2.08, -1.92], [-1.92, 2.08]]"))
+    lam_min, lam_max = np.linalg.eigvalsh(H)
+    expected = 2.0 / lam_max
+    runs = _runs_verdict(H, out) if np.isfinite(out) and out > 0 else "a learning rate is > 0"
+    c.close(out, expected, what="a rotated ravine", hint=runs, mistakes=[
+        (1.0 / lam_max, "1/λ_max is where each step along the steep direction starts to jump "
+                        "over the minimum (factor 1 − ηλ_max < 0); SGD still converges beyond it. "
+                        + runs),
+        (2.0 / (lam_max + lam_min), "2/(λ_max + λ_min) is the best fixed step (exercise 03), not "
+                                    "the largest stable one. " + runs),
+        (2.0 / lam_min, "the flat direction (λ_min) is not the one that limits η: every "
+                        "eigen-direction must have |1 − ηλ| < 1. " + runs),
+        (2.0 / np.max(np.diag(H)), "the diagonal entries of H are its eigenvalues only when H is "
+                                   "diagonal; use np.linalg.eigvalsh(H). " + runs),
+        (lam_max / 2.0, "upside down: η is a step size, the inverse of a curvature. " + runs),
+        (2.0 / lam_max ** 2, "square neither λ: along each eigen-direction a step multiplies the "
+                             "error by 1 − ηλ. " + runs),
+        (2.0 * lam_max, "upside down: η is a step size, the inverse of a curvature. " + runs),
+    ])
+    below, above = _sgd_distance(H, 0.99 * out), _sgd_distance(H, 1.01 * out)
+    c.true(below < 1e-3 and above > 1e3,
+           "runs agree: SGD on H converges at 0.99·η and diverges at 1.01·η",
+           f"SGD on H at 0.99·your η ends at {below:.2g}× its start and at 1.01·your η at "
+           f"{above:.2g}×; expected convergence below and divergence above",
+           hint="return the boundary itself, 2000 steps on either side of it must differ")
+
+    diag = np.diag([1.0 / 25.0, 1.0])
+    out = c.number(c.call(diag, label="the race's ravine, H = diag(1/25, 1)"))
+    c.close(out, 2.0, what="the race's ravine", hint=_runs_verdict(diag, out))
+    H3 = np.array([[2.0, 1.0, 0.0], [1.0, 2.0, 0.0], [0.0, 0.0, 1.0]])
+    out = c.number(c.call(H3, label="H = [[2, 1, 0], [1, 2, 0], [0, 0, 1]] (eigenvalues 1, 1, 3)"))
+    c.close(out, 2.0 / 3.0, what="a 3×3 H", hint=_runs_verdict(H3, out))
+    out = c.number(c.call(np.array([[5.0]]), label="H = [[5]] (one parameter)"))
+    c.close(out, 0.4, what="a 1×1 H")
+    flat = np.array([[1.0, 0.0], [0.0, 0.0]])
+    out = c.number(c.call(flat, label="H = [[1, 0], [0, 0]] (one flat direction)"))
+    c.close(out, 2.0, what="a flat direction (eigenvalue 0) does not limit η",
+            hint="an eigenvalue 0 leaves its direction unchanged at any η: only λ_max matters")
+    out = c.number(c.call(diag.astype(np.float32), label="float32 H = diag(1/25, 1)"))
+    c.close(out, 2.0, what="float32 input", rtol=1e-5)
+
+    why = ("check H first: it must be a square 2-D symmetric array whose eigenvalues are ≥ 0 and "
+           "not all 0; raise ValueError otherwise")
+    expect_raises(c, ValueError, np.array([[1.0, 0.0], [0.0, -1.0]]),
+                  label="H = [[1, 0], [0, -1]] (a saddle)",
+                  why="an H with a negative eigenvalue (no η converges there)", hint=why)
+    expect_raises(c, ValueError, np.zeros((2, 2)), label="H = 0 (2×2)",
+                  why="an H whose eigenvalues are all 0 (every η is stable, there is no limit)",
+                  hint=why)
+    expect_raises(c, ValueError, np.array([[2.0, 1.0], [0.0, 3.0]]), label="H = [[2, 1], [0, 3]]",
+                  why="a non-symmetric H", hint=why)
+    expect_raises(c, ValueError, np.array([1.0, 2.0]), label="H = [1, 2] (1-D)",
+                  why="a 1-D H", hint=why)
     c.done()

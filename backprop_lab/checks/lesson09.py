@@ -1,10 +1,13 @@
 """Checks for ``exercises/09_vanishing_exploding.ipynb``.
 
 One check per task: :func:`check_init_std`, :func:`check_batchnorm_forward`,
-:func:`check_batchnorm_backward`, :func:`check_clip_by_global_norm`. Expected values come from the
-library — :mod:`backprop_lab.init` (Glorot & Bengio 2010; He et al. 2015),
-:class:`backprop_lab.layers.BatchNorm` in training mode (Ioffe & Szegedy 2015) and
-:func:`backprop_lab.optim.clip_grad_norm` — and from the formulas stated in the tasks.
+:func:`check_batchnorm_backward`, :func:`check_clip_by_global_norm`, :func:`check_tanh_layer_stds`.
+Expected values come from the library — :mod:`backprop_lab.init` (Glorot & Bengio 2010; He et al.
+2015), :class:`backprop_lab.layers.BatchNorm` in training mode (Ioffe & Szegedy 2015) and
+:func:`backprop_lab.optim.clip_grad_norm` — and from the formulas stated in the tasks. The measured
+spreads of :func:`check_tanh_layer_stds` are compared with the mean-field recursion
+q_(l+1) = n·σ_w²·E[tanh²(z)], z ~ N(0, q_l) (Poole et al. 2016), evaluated by quadrature, so the
+verdict does not depend on the order in which the student draws the weights.
 """
 
 from __future__ import annotations
@@ -15,14 +18,14 @@ from typing import Any
 import numpy as np
 
 from backprop_lab import init
-from backprop_lab.checks.core import Checker
+from backprop_lab.checks.core import Checker, _fmt
 from backprop_lab.checks.helpers import call_with_hints
 from backprop_lab.layers import BatchNorm
 from backprop_lab.optim import clip_grad_norm
 from backprop_lab.parameter import Point
 
 __all__ = ["check_batchnorm_backward", "check_batchnorm_forward", "check_clip_by_global_norm",
-           "check_init_std"]
+           "check_init_std", "check_tanh_layer_stds"]
 
 F32 = {"rtol": 1e-4, "atol": 1e-5}
 
@@ -305,4 +308,111 @@ def check_clip_by_global_norm(clip_by_global_norm: Callable) -> None:
                "one gradient [[3, 4]] (norm 5), max_norm = 1", "a single array")
     _clip_case(c, clip_by_global_norm, [g.astype(np.float32) for g in grads], 5.0,
                "float32 gradients, max_norm = 5", "float32 keeps float32", dtype=np.float32)
+    c.done()
+
+
+# -- task 5: the spread of tanh activations across depth, measured -------------------------------
+
+#: a measured std per layer counts as right within this relative tolerance of the mean-field value.
+#: Over 20 seeds at the check's sizes (500 × 256 inputs, 256 × 256 layers) the largest deviation
+#: was 3 % (weight std 1/√n, 6 layers) and 0.5 % (2/√n); the typical mistakes are ≥ 25 % away.
+SPREAD_RTOL = 0.08
+
+_HERMITE = np.polynomial.hermite_e.hermegauss(101)
+
+
+def _mean_field_stds(q1: float, gain: float, depth: int) -> np.ndarray:
+    """std of tanh(z) per layer when z ~ N(0, q) with q₁ given and q_(l+1) = gain · Var(a_l).
+
+    gain = n·σ_w² (σ_w the weight std, n the fan-in): a sum of n products w·a has that variance
+    times Var(a). E[tanh²(z)] by Gauss–Hermite quadrature (101 nodes), E[tanh z] = 0."""
+    x, w = _HERMITE
+    w = w / w.sum()
+    out, q = [], q1
+    for _ in range(depth):
+        var = float(np.sum(w * np.tanh(np.sqrt(q) * x) ** 2))
+        out.append(np.sqrt(var))
+        q = gain * var
+    return np.array(out)
+
+
+def _spread_mistakes(X: np.ndarray, weight_std: float, depth: int) -> list[tuple[np.ndarray, str]]:
+    n = X.shape[1]
+    gain, q1 = n * weight_std ** 2, weight_std ** 2 * n * float(np.mean(X ** 2))
+    right = _mean_field_stds(q1, gain, depth)
+    pre = np.sqrt(np.concatenate([[q1], gain * right[:-1] ** 2]))
+    return [
+        (right ** 2, "those are variances: return the standard deviation of each layer's "
+                     "activations (.std())"),
+        (pre, "those are the spreads of the pre-activations z = a·W; record the std after tanh"),
+        (np.full(depth, right[0]), "every layer starts from X: feed each layer's output "
+                                   "activations into the next layer"),
+        (_mean_field_stds(q1 / n, gain / n, depth), "weight_std is already the weights' std: "
+                                                    "draw W with that std, do not divide by √n again"),
+        (_mean_field_stds(q1 * n, gain * n, depth), "weight_std is already the weights' std: "
+                                                    "draw W with exactly that std, do not multiply "
+                                                    "it by √n"),
+    ]
+
+
+def _spread_case(c: Checker, fn: Callable, X: np.ndarray, weight_std: float, depth: int,
+                 seed: int, label: str, what: str) -> np.ndarray:
+    out = c.call(X, weight_std, depth, np.random.default_rng(seed), label=label, fn=fn)
+    c.array(out, dtype=np.float64, shape=(depth,))
+    n = X.shape[1]
+    expected = _mean_field_stds(weight_std ** 2 * n * float(np.mean(X ** 2)), n * weight_std ** 2,
+                                depth)
+    c._comparing()
+    if not np.all(np.isfinite(out)):
+        c.fail(f"{what}: got a non-finite std {_fmt(out)}",
+               hint="an overflow: tanh keeps every activation in [−1, 1], so check the order of "
+                    "tanh and the product")
+    rel = np.abs(out - expected) / expected
+    if np.any(rel > SPREAD_RTOL):
+        i = int(np.argmax(rel > SPREAD_RTOL))
+        hint = next((h for wrong, h in _spread_mistakes(X, weight_std, depth)
+                     if np.all(np.abs(out - wrong) <= SPREAD_RTOL * np.abs(wrong))),
+                    "each layer takes the previous layer's activations (X for the first), "
+                    "multiplies them by a fresh (n, n) matrix of N(0, weight_std²) weights, "
+                    "applies tanh (no bias); its value is the std of all its activations")
+        c.fail(f"{what}: layer {i + 1} has activation std {out[i]:.3g}, expected about "
+               f"{expected[i]:.3g} (within {SPREAD_RTOL:.0%}; a random network varies a little, "
+               f"not this much)", hint=hint)
+    c.ok(what)
+    c._compared()
+    return out
+
+
+def check_tanh_layer_stds(tanh_layer_stds: Callable) -> None:
+    """Per-layer std of a tanh network's activations, measured with a forward pass of X through
+    ``depth`` layers with N(0, weight_std²) weights drawn from ``rng``; float64, shape (depth,).
+
+    A random network is compared with the mean-field value (within ``SPREAD_RTOL``), not with one
+    draw of weights, so any order of drawing the weights from ``rng`` is accepted."""
+    c = Checker("tanh_layer_stds", tanh_layer_stds)
+    n = 256
+    X = np.random.default_rng(1).standard_normal((500, n))
+    _spread_case(c, tanh_layer_stds, X, 1.0 / np.sqrt(n), 6, 2,
+                 "X (500 × 256) ~ N(0, 1), weight_std = 1/√256, depth = 6, rng = default_rng(2)",
+                 "values on small cases")
+    _spread_case(c, tanh_layer_stds, X, 2.0 / np.sqrt(n), 4, 3,
+                 "X (500 × 256), weight_std = 2/√256, depth = 4, rng = default_rng(3)",
+                 "a larger weight std (tanh near saturation)")
+    _spread_case(c, tanh_layer_stds, X[:100, :64], 1.0 / 8.0, 1, 4,
+                 "X (100 × 64), weight_std = 1/√64, depth = 1", "depth = 1")
+
+    out = c.call(X, 0.0, 3, np.random.default_rng(5), label="weight_std = 0, depth = 3")
+    c.array(out, dtype=np.float64, shape=(3,))
+    c.close(out, np.zeros(3), what="weight_std = 0: every activation is tanh(0) = 0",
+            hint="with all weights 0 every layer outputs 0, so each std is exactly 0")
+
+    first = c.call(X, 1.0 / np.sqrt(n), 3, np.random.default_rng(7),
+                   label="X (500 × 256), weight_std = 1/√256, depth = 3, rng = default_rng(7)")
+    again = c.call(X, 1.0 / np.sqrt(n), 3, np.random.default_rng(7),
+                   label="the same call again, with a fresh default_rng(7)")
+    c.array(again, dtype=np.float64, shape=(3,))
+    c.true(np.array_equal(np.asarray(first), again), "the same rng seed gives the same stds",
+           f"two calls with default_rng(7) gave {_fmt(np.asarray(first))} and {_fmt(again)}",
+           hint="draw every weight from the rng argument (rng.normal or rng.standard_normal), "
+                "not from np.random")
     c.done()
