@@ -268,3 +268,44 @@ def test_deep_dives_follow_the_summary():
             checks = [c2 for c2 in after if "compared check" in _src(c2)]
             assert checks, f"no compared check after the excluded cell {c['id']}"
             assert "nbval-ignore-output" not in checks[0]["metadata"].get("tags", [])
+
+
+# --- main path vs deep dives (issue 16, point 5) ---------------------------------------------------
+
+def _lesson_stats():
+    import importlib.util
+    path = Path(__file__).resolve().parents[1] / "tools" / "lesson_stats.py"
+    spec = importlib.util.spec_from_file_location("lesson_stats", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["lesson_stats"] = module        # dataclasses look the module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_deep_dive_mask_follows_the_documented_rules():
+    stats = _lesson_stats()
+
+    def md(text):
+        return {"cell_type": "markdown", "source": text}
+
+    code = {"cell_type": "code", "source": "x = 1"}
+    cells = [md("# Lesson"), code, md("### Optional deep dive: A"), code, md("*End of the deep dive.*"),
+             md("text after the end marker"), md("## Optional deep dives"), md("### Optional deep dive: B"),
+             code, md("### a sub-heading inside"), md("## References")]
+    assert stats.deep_dive_mask(cells) == [False, False, True, True, True, False,
+                                          True, True, True, True, False]
+    assert stats.count_words("<details><summary>Answer</summary>\n\n(c): three $x$ words") == 5
+    assert stats.is_check_line("rows sum to 1: True") and stats.is_check_line("0.W  (6, 2)  < 1e-07   ok")
+    assert not stats.is_check_line("loss 0.5514") and not stats.is_check_line("")
+
+
+def test_main_path_no_longer_than_most_lessons():
+    """Lesson 08's main path (words of markdown outside the optional deep dives) is at most the
+    median of the other lessons 01-12, so its graduate material sits in deep dives."""
+    stats = _lesson_stats()
+    lessons = sorted(NOTEBOOK.parent.glob("[01][0-9]_*.ipynb"))
+    words = {p.stem[:2]: stats.lesson_stats(p).words_main for p in lessons if p.stem[:2] != "00"}
+    others = sorted(w for k, w in words.items() if k != "08")
+    assert len(others) == 11
+    assert words["08"] <= float(np.median(others)), (words["08"], others)
+    assert stats.lesson_stats(NOTEBOOK).words_deep > 1000
