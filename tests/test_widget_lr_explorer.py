@@ -416,3 +416,15 @@ def test_plot_contours_fixes_the_limits_and_paths_are_clipped():
         assert np.allclose(iterates.get_data()[1], 11.25)
     finally:
         plt.close("all")
+
+
+def test_reveal_threshold_false_hides_the_threshold_but_not_the_behaviour():
+    """Lesson 03 asks the student to find 2/λ by playing: the view must not print it."""
+    from backprop_lab.widgets.lr_explorer import LRExplorer
+
+    shown = LRExplorer(surface="quadratic_1d", lr=0.25, steps=20)
+    hidden = LRExplorer(surface="quadratic_1d", lr=0.25, steps=20, reveal_threshold=False)
+    assert "2/λ" in shown.status_text + shown.ax_path.get_title()
+    assert "2/λ" not in hidden.status_text and "0.20" not in hidden.status_text
+    assert "2/λ" not in hidden.ax_path.get_title()
+    assert "diverg" in hidden.status_text  # η = 0.25 > 2/10 still reported as diverging

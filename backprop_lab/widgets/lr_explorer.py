@@ -135,6 +135,8 @@ class LRExplorer(ExplorerView):
         blit: inline fallback only: redraw just the moving artists (see
             :class:`~backprop_lab.widgets.base.FigureView`); False re-renders the whole figure
             with ``savefig`` on every change.
+        reveal_threshold: False hides the stability threshold 2/λ_max from the status line and
+            the 1-D title, for a lesson that asks the student to find it by playing.
     """
 
     #: a frame stands for the result and the error message shown with it
@@ -154,6 +156,7 @@ class LRExplorer(ExplorerView):
         height: float = 3.5,
         dpi: int = 72,
         blit: bool = True,
+        reveal_threshold: bool = True,
     ) -> None:
         import ipywidgets as w
 
@@ -164,6 +167,7 @@ class LRExplorer(ExplorerView):
                 f"unknown surface {surface!r}; valid names: {', '.join(EXPLORER_SURFACES)}"
             )
         self.contour_draws = 0
+        self.reveal_threshold = bool(reveal_threshold)
         self.error: str | None = None
         self.surface = w.Dropdown(
             options=[(SURFACE_LABELS.get(n, n), n) for n in EXPLORER_SURFACES],
@@ -248,6 +252,7 @@ class LRExplorer(ExplorerView):
             result = compute_lr_explorer(
                 self._value("surface"), self._value("lr"), self._value("steps"),
                 self._value("start"), MOMENTUM_BETA if self._value("momentum") else 0.0,
+                reveal_threshold=self.reveal_threshold,
             )
         except (ValueError, TypeError, ArithmeticError) as err:  # shown, never raised
             self.error = f"cannot run: {err}"
@@ -289,7 +294,7 @@ class LRExplorer(ExplorerView):
                                         linewidth=1.1)
         (self.start_marker,) = ax.plot([], [], "s", color="tab:red", markersize=6)
         (self.end_marker,) = ax.plot([], [], "X", color="black", markersize=8, visible=False)
-        ax.set_title(surface.description, fontsize=9)
+        ax.set_title(surface_title(surface, self.reveal_threshold), fontsize=9)
         # few ticks: every tick label is text to lay out and render on each redraw
         ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.yaxis.set_major_locator(MaxNLocator(5))
