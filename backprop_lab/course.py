@@ -119,16 +119,42 @@ FIRST_NOTEBOOK = "lessons/00_start_here.ipynb"
 STOP_TIMEOUT = 15.0
 
 
+#: ``jupyter_server_config.py`` of the course's config folder: the server sends kernel messages to
+#: the browser without Nagle's algorithm. jupyter_server leaves it on for its kernel websockets,
+#: so on a local connection a small message that follows another one (a widget's new figure
+#: after the slider's echo) waits ~40 ms for the browser's delayed acknowledgement; with it off
+#: a slider press shows its new figure in ~20-30 ms instead of ~55 ms
+#: (``benchmarks/bench_browser_latency.py --server-nodelay``). If the server's handler ever moves,
+#: the file does nothing rather than stopping the server from starting.
+NODELAY_SERVER_CONFIG = """\
+try:
+    from jupyter_server.services.kernels.websocket import KernelWebsocketHandler as _Handler
+except ImportError:  # another jupyter_server layout: keep its defaults
+    _Handler = None
+
+if _Handler is not None:
+    _open = _Handler.open
+
+    async def _open_without_nagle(self, *args, **kwargs):
+        self.set_nodelay(True)
+        return await _open(self, *args, **kwargs)
+
+    _Handler.open = _open_without_nagle
+"""
+
+
 def course_config_dir(dest: Path) -> Path:
     """A Jupyter config folder inside the course folder, used only by the server ``start`` runs
     (``JUPYTER_CONFIG_PATH``); it holds ``labconfig/default_setting_overrides.json`` with
-    :data:`LAB_DEFAULTS` (a default: a setting the student changes in JupyterLab still wins)."""
+    :data:`LAB_DEFAULTS` (a default: a setting the student changes in JupyterLab still wins) and
+    ``jupyter_server_config.py`` with :data:`NODELAY_SERVER_CONFIG`."""
     import json
 
     config = dest / ".jupyter"
     target = config / "labconfig" / "default_setting_overrides.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(LAB_DEFAULTS, indent=1) + "\n")
+    (config / "jupyter_server_config.py").write_text(NODELAY_SERVER_CONFIG)
     return config
 
 

@@ -114,20 +114,7 @@ LAB_SETTINGS = {
 #: (measured by benchmarks/bench_browser_latency.py: key press -> new figure 52-62 ms with the
 #: default server, 17-38 ms with this, for figures under 64 KiB; Tornado's
 #: ``WebSocketHandler.set_nodelay`` documents the effect).
-NODELAY_SERVER_CONFIG = """\
-from jupyter_server.services.kernels.websocket import KernelWebsocketHandler as _Handler
-
-_open = _Handler.open
-
-
-async def _open_without_nagle(self, *args, **kwargs):
-    self.set_nodelay(True)
-    return await _open(self, *args, **kwargs)
-
-
-_Handler.open = _open_without_nagle
-"""
-
+from backprop_lab.course import NODELAY_SERVER_CONFIG  # noqa: E402  (what `start` installs)
 
 # ------------------------------------------------------------------------------------------------
 # the Jupyter server (JupyterLab or Notebook 7)
