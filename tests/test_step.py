@@ -239,3 +239,28 @@ def test_playground_loop_on_the_stepper_matches_the_widget(settings: dict) -> No
     assert reason == widget.diverged_reason
     for key, value in widget.net.state_dict().items():
         np.testing.assert_array_equal(mine.net.state_dict()[key], value)
+
+
+def test_the_playground_steps_through_the_stepper(monkeypatch) -> None:
+    """The third training loop of the course (the playground's) takes its steps through step.py
+    too: every mini-batch step is one Stepper.step, and its verdict is Stepper.check's."""
+    from backprop_lab import step as step_module
+    from backprop_lab.widgets.playground import PlaygroundModel
+
+    calls = {"step": 0, "check": 0}
+    real_step, real_check = step_module.Stepper.step, step_module.Stepper.check
+
+    def counting_step(self, *args, **kwargs):
+        calls["step"] += 1
+        return real_step(self, *args, **kwargs)
+
+    def counting_check(self, *args, **kwargs):
+        calls["check"] += 1
+        return real_check(self, *args, **kwargs)
+
+    monkeypatch.setattr(step_module.Stepper, "step", counting_step)
+    monkeypatch.setattr(step_module.Stepper, "check", counting_check)
+    m = PlaygroundModel(dataset="moons", optimizer="sgd", seed=3)
+    assert calls == {"step": 0, "check": 1}  # the start is judged (and starts the rule)
+    assert m.step(5) == 5
+    assert calls == {"step": 5, "check": 6}

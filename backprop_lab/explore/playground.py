@@ -19,13 +19,13 @@ from typing import Any
 import numpy as np
 
 from backprop_lab.data import TOY_DATASETS, load_toy, train_val_split
-from backprop_lab.divergence import DivergenceRule
 from backprop_lab.errors import SettingsError
 from backprop_lab.explore.grid import Grid, class_probabilities, make_grid
 from backprop_lab.layers import ACTIVATION_LAYERS
 from backprop_lab.losses import SoftmaxCrossEntropy
 from backprop_lab.model import mlp
 from backprop_lab.optim import OPTIMIZERS, make_optimizer
+from backprop_lab.step import Stepper
 from backprop_lab.train import accuracy
 
 MAX_UNITS = 128  #: widest hidden layer the playground builds
@@ -235,7 +235,9 @@ class PlaygroundModel:
         self.epoch = 0
         self.diverged = False
         self.diverged_reason: str | None = None
-        self._rule: DivergenceRule | None = None
+        # the course's one training step (step.py); its divergence rule starts from the first
+        # loss it judges: the whole training set's, recorded below before any step
+        self._stepper = Stepper(self.optimizer)
         self.history = PlaygroundHistory()
         self._record()
 
@@ -267,10 +269,11 @@ class PlaygroundModel:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             while done < n and not self.diverged and self.steps < MAX_STEPS:
                 idx = self._next_batch()
-                out = self.net.forward(self.X_train[idx])
-                self.loss.forward(out, self.y_train[idx])
-                self.net.backward(self.loss.backward(), input_grad=False)
-                self.optimizer.step()
+                X, y = self.X_train[idx], self.y_train[idx]
+                # divergence is judged on the whole training set in _record, not on one batch
+                self._stepper.step(lambda X=X, y=y: self.loss.forward(self.net.forward(X), y),
+                                   lambda: self.net.backward(self.loss.backward(), input_grad=False),
+                                   check=False)
                 self.steps += 1
                 done += 1
                 self._record()
@@ -291,9 +294,7 @@ class PlaygroundModel:
         h.test_loss.append(test_loss)
         h.train_acc.append(train_acc)
         h.test_acc.append(test_acc)
-        if self._rule is None:
-            self._rule = DivergenceRule(train_loss)
-        reason = self._rule.check(train_loss, self.net.parameters())
+        reason = self._stepper.check(train_loss, self.net.parameters())
         if reason is not None:
             self.diverged, self.diverged_reason = True, reason
 
