@@ -71,8 +71,6 @@ State = dict[str, np.ndarray]
 # Every hyperparameter is checked by :mod:`backprop_lab.validate`, so messages read alike
 # everywhere: ``"lr must be a finite number >= 0, got -1.0"``.
 
-#: old private name, still imported by ``train.py`` (switch it to ``validate.check_nonnegative``)
-_nonneg = check_nonnegative
 
 
 def _check_params(params: Iterable[Parameter]) -> list[Parameter]:

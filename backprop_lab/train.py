@@ -25,8 +25,8 @@ from backprop_lab.losses import (
     SoftmaxCrossEntropy,
 )
 from backprop_lab.model import Sequential
-from backprop_lab.optim import _nonneg
 from backprop_lab.step import Stepper
+from backprop_lab.validate import check_nonnegative
 
 __all__ = ["DivergenceError", "History", "accuracy", "evaluate", "fit", "is_classification"]
 
@@ -270,7 +270,7 @@ def fit(
             if schedule is not None:
                 new_lr = schedule(epoch)
                 try:
-                    new_lr = _nonneg("lr", new_lr)
+                    new_lr = check_nonnegative("lr", new_lr)
                 except (TypeError, ValueError):
                     raise ValueError(f"fit: schedule({epoch}) returned {new_lr!r}; expected a "
                                      "learning rate, a finite number >= 0") from None

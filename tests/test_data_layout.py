@@ -50,7 +50,7 @@ def test_data_modules_import_only_numpy_and_the_standard_library() -> None:
             for root in roots - allowed:
                 assert root in __import__("sys").stdlib_module_names, (path.name, root)
             if "backprop_lab" in roots and isinstance(node, ast.ImportFrom):
-                assert node.module.startswith(("backprop_lab.data", "backprop_lab.errors")), (
+                assert node.module.startswith(("backprop_lab.data", "backprop_lab.errors", "backprop_lab.validate")), (
                     path.name, node.module)
 
 

@@ -21,6 +21,7 @@ from backprop_lab.data.cache import _atomic_write, _file_signature, _read_record
 from backprop_lab.data.checksums import _RESTORE_HINT, verify_sha256
 from backprop_lab.data.idx import read_idx
 from backprop_lab.data.splits import _check_val_size, _val_mask
+from backprop_lab.validate import check_float_dtype
 
 if TYPE_CHECKING:  # evaluated by type checkers only: numpy.random and numpy.typing load lazily
     from numpy.typing import DTypeLike
@@ -100,17 +101,6 @@ class MNIST:
             )
         ]
         return "MNIST(" + ", ".join(parts) + ")"
-
-
-def _float_dtype(dtype: DTypeLike) -> np.dtype[Any]:
-    """``dtype`` as a NumPy dtype, which must be float32 or float64."""
-    try:
-        resolved = None if dtype is None else np.dtype(dtype)
-    except TypeError:
-        resolved = None
-    if resolved is None or resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be np.float32 or np.float64, got {dtype!r}")
-    return resolved
 
 
 def _mnist_paths() -> dict[str, Path]:
@@ -243,7 +233,7 @@ def load_mnist(
         FileNotFoundError: a file is missing.
         ValueError / TypeError: bad ``val_size`` or ``dtype``.
     """
-    out_dtype = _float_dtype(dtype)
+    out_dtype = check_float_dtype("dtype", dtype)
     val_size = _check_val_size(val_size, _N_TRAIN)
     raw = _load_mnist_uint8(bool(cache))
 

@@ -5,25 +5,16 @@
 
 from __future__ import annotations
 
-import operator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from backprop_lab.validate import check_int
 
 if TYPE_CHECKING:  # evaluated by type checkers only: numpy.random and numpy.typing load lazily
     Seed = int | np.random.Generator | None
 
 __all__ = ["train_val_split"]
-
-
-def _check_int(name: str, value: Any) -> int:
-    """``value`` as a Python int; TypeError naming ``name`` if it is not an integer (or is a bool)."""
-    if isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an integer, got {value!r}") from None
 
 
 def _val_mask(n: int, val_size: int, seed: Seed) -> np.ndarray:
@@ -39,7 +30,7 @@ def _check_val_size(val_size: Any, n: int) -> int:
             f"val_size must be an integer number of rows, got {val_size!r}; "
             f"for a fraction f of the {n} rows pass int(f * {n})"
         )
-    val_size = _check_int("val_size", val_size)
+    val_size = check_int("val_size", val_size, None)
     if not 0 <= val_size < n:
         raise ValueError(
             f"val_size must satisfy 0 <= val_size < {n} (the number of rows, so that at least one "

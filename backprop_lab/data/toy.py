@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from backprop_lab.data.splits import _check_int
+from backprop_lab.validate import check_int, check_nonnegative
 
 if TYPE_CHECKING:  # evaluated by type checkers only: numpy.random and numpy.typing load lazily
     Seed = int | np.random.Generator | None
@@ -32,20 +32,9 @@ __all__ = [
 ]
 
 
-def _check_nonnegative(name: str, value: Any) -> float:
-    """``value`` as a finite float >= 0; ValueError/TypeError naming ``name`` otherwise."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {value!r}") from None
-    if not np.isfinite(number) or number < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return number
-
-
 def _class_sizes(n: int, n_classes: int) -> list[int]:
     """``n`` split into ``n_classes`` counts that differ by at most one (larger ones first)."""
-    n = _check_int("n", n)
+    n = check_int("n", n, None)
     if n < n_classes:
         raise ValueError(f"n must be >= {n_classes} (the number of classes), got {n}")
     return [n // n_classes + (1 if j < n % n_classes else 0) for j in range(n_classes)]
@@ -75,7 +64,7 @@ def make_moons(n: int = 200, noise: float = 0.1, seed: Seed = 0) -> tuple[np.nda
         ``X`` float64 ``(n, 2)``, ``y`` int64 ``(n,)`` with labels 0, 1; rows shuffled.
     """
     sizes = _class_sizes(n, 2)
-    noise = _check_nonnegative("noise", noise)
+    noise = check_nonnegative("noise", noise)
     rng = np.random.default_rng(seed)
     t0 = rng.uniform(0.0, np.pi, sizes[0])
     t1 = rng.uniform(0.0, np.pi, sizes[1])
@@ -97,8 +86,8 @@ def make_circles(
         ``X`` float64 ``(n, 2)``, ``y`` int64 ``(n,)`` with labels 0 (outer), 1 (inner); shuffled.
     """
     sizes = _class_sizes(n, 2)
-    noise = _check_nonnegative("noise", noise)
-    factor = _check_nonnegative("factor", factor)
+    noise = check_nonnegative("noise", noise)
+    factor = check_nonnegative("factor", factor)
     if not 0.0 < factor < 1.0:
         raise ValueError(f"factor must be in (0, 1) (inner radius / outer radius), got {factor!r}")
     rng = np.random.default_rng(seed)
@@ -126,11 +115,11 @@ def make_spirals(
         ``X`` float64 ``(n, 2)`` inside the unit disc (up to noise), ``y`` int64 ``(n,)`` with
         labels ``0..k-1``; shuffled.
     """
-    k = _check_int("k", k)
+    k = check_int("k", k, None)
     if k < 2:
         raise ValueError(f"k must be >= 2 (the number of arms and classes), got {k}")
     sizes = _class_sizes(n, k)
-    noise = _check_nonnegative("noise", noise)
+    noise = check_nonnegative("noise", noise)
     rng = np.random.default_rng(seed)
     parts = []
     for j, m in enumerate(sizes):
@@ -152,7 +141,7 @@ def make_xor(n: int = 200, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndarr
         ``X`` float64 ``(n, 2)``, ``y`` int64 ``(n,)`` with labels 0, 1; shuffled.
     """
     sizes = _class_sizes(n, 2)
-    noise = _check_nonnegative("noise", noise)
+    noise = check_nonnegative("noise", noise)
     rng = np.random.default_rng(seed)
     parts = []
     for label, m in enumerate(sizes):
@@ -180,11 +169,11 @@ def make_blobs(
         ``X`` float64 ``(n, 2)``, ``y`` int64 ``(n,)`` with labels ``0..k-1`` (class ``j`` around
         centre ``j``); shuffled.
     """
-    k = _check_int("k", k)
+    k = check_int("k", k, None)
     if k < 2:
         raise ValueError(f"k must be >= 2 (the number of blobs and classes), got {k}")
     sizes = _class_sizes(n, k)
-    std = _check_nonnegative("std", std)
+    std = check_nonnegative("std", std)
     rng = np.random.default_rng(seed)
     centers = blob_centers(k)
     parts = [c + std * rng.standard_normal((m, 2)) for c, m in zip(centers, sizes, strict=True)]
