@@ -1,6 +1,6 @@
 """Browser-side latency of every course widget in a real JupyterLab: key press → new figure.
 
-Uses the helpers of ``tests/test_e2e_browser.py`` (``start_jupyter``, ``open_notebook``,
+Uses the helpers of ``tests/e2e/test_e2e_browser.py`` (``start_jupyter``, ``open_notebook``,
 ``run_all_cells``, ``press_and_time``, ``Latency``): writes a small temporary notebook with one
 cell per widget (so it needs no lesson, and covers widgets no lesson shows yet), starts
 JupyterLab on 127.0.0.1 serving it, drives Debian's Chromium (/usr/bin/chromium) headless with
@@ -30,12 +30,12 @@ From a clean clone, with the ``[test]`` extra installed and Debian's ``chromium`
 
 ``--no-frames`` turns off the widgets' frames rendered ahead of time (``ExplorerView``; on by
 default in a kernel), ``--server-nodelay`` starts JupyterLab with its kernel websockets free of Nagle's
-algorithm (``NODELAY_SERVER_CONFIG`` in tests/test_e2e_browser.py: the default server holds a
+algorithm (``NODELAY_SERVER_CONFIG`` in tests/e2e/test_e2e_browser.py: the default server holds a
 small message that follows another for the browser's delayed ACK, ~40 ms on 127.0.0.1, which
 is most of what a slider press costs once the kernel answers in a few ms). The ``frames``
 column counts the presses answered with a frame rendered ahead.
 
-``tests/test_bench_browser_latency.py`` (marker ``e2e``) runs it with two presses per widget.
+``tests/e2e/test_bench_browser_latency.py`` (marker ``e2e``) runs it with two presses per widget.
 """
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ HEADER = (f"{'widget':<24} {'control':<18} {'n':>3} {'median':>7} {'p90':>6} {'s
 
 
 def p90(xs: list[float]) -> float:
-    """The 90th percentile (nearest rank), as ``Latency`` in tests/test_e2e_browser.py."""
+    """The 90th percentile (nearest rank), as ``Latency`` in tests/e2e/test_e2e_browser.py."""
     return sorted(xs)[min(len(xs) - 1, round(0.9 * (len(xs) - 1)))]
 
 
@@ -197,11 +197,11 @@ def verdict(shown: list[float]) -> str:
 
 
 def load_e2e():
-    """The helpers of tests/test_e2e_browser.py (imported from its path; tests/ is no package).
+    """The helpers of tests/e2e/test_e2e_browser.py (imported from its path; tests/ is no package).
 
     Raises pytest's Skipped where Chromium or Playwright is missing and CI is not set (as the
     module does); in CI the module loads and ``BROWSER_MISSING`` says what is missing."""
-    path = REPO / "tests" / "test_e2e_browser.py"
+    path = REPO / "tests" / "e2e" / "test_e2e_browser.py"
     spec = importlib.util.spec_from_file_location("_e2e_browser", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up
@@ -368,7 +368,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=1, help="run the whole benchmark N times")
     parser.add_argument("--server-nodelay", action="store_true",
                         help="JupyterLab's kernel websockets without Nagle's algorithm "
-                             "(tests/test_e2e_browser.py NODELAY_SERVER_CONFIG)")
+                             "(tests/e2e/test_e2e_browser.py NODELAY_SERVER_CONFIG)")
     parser.add_argument("--no-frames", action="store_true",
                         help="widgets render no frames ahead of time (every change computed, "
                              "as before ExplorerView had frames)")

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("deploy_links", ROOT / "deploy" / "links.py")
 links = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(links)

@@ -1,6 +1,6 @@
 """The deployment's configuration files, loaded the way JupyterHub and nbgrader load them.
 
-No hub is started here (tests/test_hub_exchange.py does that): these check what the settings
+No hub is started here (tests/app/test_hub_exchange.py does that): these check what the settings
 turn into, and that a bad setting is refused with its name.
 """
 
@@ -13,7 +13,7 @@ import pytest
 
 traitlets_loader = pytest.importorskip("traitlets.config.loader")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HUB_CONFIG = ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 USER_CONFIG = ROOT / "deploy" / "jupyter_config"
 

@@ -91,7 +91,7 @@ def test_module_imports_only_numpy():
 import json  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-LESSONS = Path(__file__).resolve().parents[1] / "lessons"
+LESSONS = Path(__file__).resolve().parents[2] / "lessons"
 
 
 def _cells(name: str) -> list[tuple[str, str]]:

@@ -53,7 +53,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_CONFIG = ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 SOURCE = ROOT / "solutions" / "01_forward_pass.ipynb"
 ASSIGNMENT = "ps01"

@@ -244,7 +244,7 @@ def test_hand_worked_network_numbers():
         assert 0.01 < frac < 0.49 or frac < 1e-6, f"{v} is too close to a rounding boundary"
 
     # the numbers quoted in the lesson's answer block and its first table
-    nb = nbformat.read(Path(__file__).resolve().parent.parent / "lessons" / "05_backprop_derivation.ipynb",
+    nb = nbformat.read(Path(__file__).resolve().parents[2] / "lessons" / "05_backprop_derivation.ipynb",
                        as_version=4)
     answer = next(c.source for c in nb.cells if c.get("id") == "l05-h04")
     assert f"{a2:.4f}" in answer and f"{d2:.4f}" in answer

@@ -1,7 +1,7 @@
 """Every exercise notebook, generically: exercises/ is generated from solutions/, the student
 version runs with only its checks failing ("not implemented yet", shortly: no checker frames), and
 its last cell prints the progress summary. The nbgrader round trip (full points, zero, tampering,
-partial credit) is tests/test_grading_roundtrip.py.
+partial credit) is tests/checks/test_grading_roundtrip.py.
 
 Covers whatever notebooks solutions/ and exercises/ hold, so new exercises are tested as they come.
 """
@@ -23,7 +23,7 @@ pytest.importorskip("nbgrader", reason="the exercise tests need nbgrader (pip in
 
 def _load_maintain():
     """tools/maintain.py, the maintainer's tool that generates exercises/ (not in the package)."""
-    path = Path(__file__).resolve().parents[1] / "tools" / "maintain.py"
+    path = Path(__file__).resolve().parents[2] / "tools" / "maintain.py"
     spec = importlib.util.spec_from_file_location("maintain", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

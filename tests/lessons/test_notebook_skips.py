@@ -22,7 +22,7 @@ from types import ModuleType, SimpleNamespace
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LESSON_11 = ROOT / "lessons" / "11_frameworks.ipynb"
 
 
@@ -67,7 +67,7 @@ def test_hook_skips_exactly_the_cells_tagged_with_a_missing_module(
     tagged, other_tag, untagged = (_cell_item(tag, "nbval-ignore-output"),
                                    _cell_item(*({"needs-torch", "needs-tensorflow"} - {tag})),
                                    _cell_item())
-    test_function = FakeItem(path=ROOT / "tests" / "test_interop.py", markers=[])  # no .cell
+    test_function = FakeItem(path=ROOT / "tests" / "core" / "test_interop.py", markers=[])  # no .cell
     conf.pytest_collection_modifyitems(None, [tagged, other_tag, untagged, test_function])
     assert [m.mark.name for m in tagged.markers] == ["skip"]
     assert tagged.markers[0].mark.kwargs["reason"] == reason

@@ -1,12 +1,12 @@
 """Smoke test of benchmarks/bench_browser_latency.py: two key presses per widget control.
 
 It runs the benchmark itself (JupyterLab + headless Chromium, every course widget), so a refactor
-of the widgets or of the end-to-end helpers in ``tests/test_e2e_browser.py`` that breaks the
+of the widgets or of the end-to-end helpers in ``tests/e2e/test_e2e_browser.py`` that breaks the
 benchmark fails here. Only that it runs and measures is checked, with a generous latency bound
 (the machine is shared); the targets are the benchmark's to report. Skipped without Chromium or
 Playwright, except in CI (``CI`` set), where that fails.
 
-    pytest tests/test_bench_browser_latency.py -v -s
+    pytest tests/e2e/test_bench_browser_latency.py -v -s
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 

@@ -5,7 +5,7 @@ Random MLPs in float64 (several activations and losses), copied with
 ``tf.GradientTape`` equal ours (transposed back) to 1e-12; a TensorFlow 1 graph built with
 ``tf.compat.v1`` (placeholders, ``tf.gradients``, a ``Session``) gives the same gradients. Skipped
 when TensorFlow is not installed (the test that ``to_keras`` then names the install command lives
-in ``tests/test_interop.py`` and always runs).
+in ``tests/core/test_interop.py`` and always runs).
 
 Tolerance, from float64 error analysis: each compared value is built from a few sums of length
 n ≤ 40 (batch) or < 20 (widths) whose terms have absolute sums of order 10 at most; a length-n sum is

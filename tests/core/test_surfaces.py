@@ -524,7 +524,7 @@ def test_core_module_imports_no_plotting():
         "import sys, backprop_lab.surfaces; "
         "assert 'matplotlib' not in sys.modules and 'ipywidgets' not in sys.modules"
     )
-    root = pathlib.Path(__file__).resolve().parents[1]
+    root = pathlib.Path(__file__).resolve().parents[2]
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
 
 

@@ -3,7 +3,7 @@
 Each lesson asks at least three questions *before* the output that answers them: a markdown cell
 with a "Predict" prompt, then the code cell(s) whose stored output answers it, then the answer in a
 ``<details><summary>Answer</summary>`` block. That order is tested for every
-lesson in tests/test_lesson_questions.py; this file adds what lessons 07, 11 and 12 need beyond it.
+lesson in tests/lessons/test_lesson_questions.py; this file adds what lessons 07, 11 and 12 need beyond it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-LESSONS = Path(__file__).resolve().parent.parent / "lessons"
+LESSONS = Path(__file__).resolve().parents[2] / "lessons"
 NAMES = ["07_training_on_mnist", "11_frameworks", "12_common_mistakes"]
 ANSWER = "<summary>Answer</summary>"
 FRAMEWORK_TAGS = {"needs-torch", "needs-tensorflow"}
@@ -69,7 +69,7 @@ def test_verification_prints_stay_quiet(name: str) -> None:
 
 def test_lesson_11_new_framework_cells_stay_tagged() -> None:
     """The answers of lesson 11 are markdown, and every code cell that uses torch or TensorFlow
-    keeps its tag (tests/test_notebook_skips.py checks the uses in detail)."""
+    keeps its tag (tests/lessons/test_notebook_skips.py checks the uses in detail)."""
     cells = _cells("11_frameworks")
     for cell in cells:
         tags = set(cell.metadata.get("tags", []))

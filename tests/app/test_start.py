@@ -13,7 +13,7 @@ import pytest
 from backprop_lab import course
 from backprop_lab.cli import main
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _fake_course(root: Path) -> Path:

@@ -1,4 +1,4 @@
-"""Without a browser, tests/test_e2e_browser.py skips on a developer's machine but fails in CI, so a
+"""Without a browser, tests/e2e/test_e2e_browser.py skips on a developer's machine but fails in CI, so a
 CI run cannot pass with zero browser tests run. Checked in child pytest runs in which the
 playwright package looks uninstalled (nothing is started: the tests stop before any server)."""
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-E2E = "tests/test_e2e_browser.py"
+ROOT = Path(__file__).resolve().parents[2]
+E2E = "tests/e2e/test_e2e_browser.py"
 
 
 def run_e2e_without_playwright(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess:
@@ -48,7 +48,7 @@ def test_fails_without_a_browser_in_ci(tmp_path: Path, ci: str) -> None:
 
 
 def _e2e_module():
-    """tests/test_e2e_browser.py as a module (skips where it skips itself)."""
+    """tests/e2e/test_e2e_browser.py as a module (skips where it skips itself)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("_e2e_browser_under_test", ROOT / E2E)

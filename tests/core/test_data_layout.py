@@ -13,7 +13,7 @@ import backprop_lab.data as data
 from backprop_lab import cli, course
 from backprop_lab.data import checksums, make_circles
 
-PACKAGE = Path(__file__).resolve().parent.parent / "backprop_lab"
+PACKAGE = Path(__file__).resolve().parents[2] / "backprop_lab"
 MODULES = ("cache", "checksums", "idx", "mnist", "splits", "toy")
 TOY_NAMES = ("moons", "circles", "spirals", "xor", "blobs")
 

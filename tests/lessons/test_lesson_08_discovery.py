@@ -27,7 +27,7 @@ from backprop_lab.lesson_checks import (
     sgd_distance_ratio,
 )
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "lessons" / "08_optimizers.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "lessons" / "08_optimizers.ipynb"
 
 
 # --- SGD on the ravine: the truth by hand ----------------------------------------------------------
@@ -274,7 +274,7 @@ def test_deep_dives_follow_the_summary():
 
 def _lesson_stats():
     import importlib.util
-    path = Path(__file__).resolve().parents[1] / "tools" / "lesson_stats.py"
+    path = Path(__file__).resolve().parents[2] / "tools" / "lesson_stats.py"
     spec = importlib.util.spec_from_file_location("lesson_stats", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules["lesson_stats"] = module        # dataclasses look the module up by name

@@ -20,7 +20,7 @@ import pytest
 
 from backprop_lab.cli import FORWARDED, build_parser, main
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / "tools" / "maintain.py"
 MAINTAINER_WORDS = ("exercises", "notebooks")
 

@@ -21,7 +21,7 @@ from backprop_lab.model import mlp
 from backprop_lab.optim import SGD
 from backprop_lab.train import fit
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "lessons" / "06_mlp_from_scratch.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "lessons" / "06_mlp_from_scratch.ipynb"
 MARKER = "# defines:"
 EXPECTED = ("Linear", "Tanh", "ReLU", "SoftmaxCrossEntropy", "Sequential", "make_mlp", "sgd_step",
             "train")

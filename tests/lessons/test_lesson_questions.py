@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-LESSONS = Path(__file__).resolve().parent.parent / "lessons"
+LESSONS = Path(__file__).resolve().parents[2] / "lessons"
 ANSWER = "<summary>Answer</summary>"
 PROMPTS = ("Predict", "What do you expect?")
 NAMES = sorted(p.stem for p in LESSONS.glob("[01][0-9]_*.ipynb") if p.stem[:2] not in ("00",))

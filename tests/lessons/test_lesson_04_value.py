@@ -20,7 +20,7 @@ from _tolerance import gamma
 
 from backprop_lab import autograd as ag
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "lessons" / "04_chain_rule_and_graphs.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "lessons" / "04_chain_rule_and_graphs.ipynb"
 MARKER = "# Value class, step"
 
 

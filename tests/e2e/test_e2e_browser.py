@@ -31,7 +31,7 @@ that ``playwright install`` downloads is never used). Without them every test is
 in CI (the environment variable ``CI`` set to anything but ``""``, ``0`` or ``false``), where
 they fail: a CI run must not pass with zero browser tests run.
 
-    pytest tests/test_e2e_browser.py -v -s
+    pytest tests/e2e/test_e2e_browser.py -v -s
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ elif not in_ci():
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",

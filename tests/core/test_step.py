@@ -22,7 +22,7 @@ from backprop_lab.step import Stepper
 from backprop_lab.surfaces import run_optimizer
 from backprop_lab.train import fit
 
-PACKAGE = Path(__file__).resolve().parent.parent / "backprop_lab"
+PACKAGE = Path(__file__).resolve().parents[2] / "backprop_lab"
 
 
 class Recorder:

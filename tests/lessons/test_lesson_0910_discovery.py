@@ -15,7 +15,7 @@ from backprop_lab.lesson_checks_0910 import (
     survey_tanh_inits,
 )
 
-LESSONS = Path(__file__).resolve().parents[1] / "lessons"
+LESSONS = Path(__file__).resolve().parents[2] / "lessons"
 
 
 def _tanh_spread(n_var: float, depth: int = 10, width: int = 128, seed: int = 0):
