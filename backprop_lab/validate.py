@@ -242,9 +242,6 @@ def parse_positive_float(text: str) -> float:
 
 def _as_real(value: object) -> float:
     """``value`` as a float, NaN if it is not a real number (bools count as not a number)."""
-    import math
-    import numbers
-
     if isinstance(value, bool):
         return math.nan
     if isinstance(value, numbers.Real):
@@ -269,7 +266,6 @@ def clean_real(value: object, name: str, lo: float, hi: float, default: float,
     Returns:
         The cleaned value.
     """
-    import math
 
     x = _as_real(value)
     if not math.isfinite(x):
@@ -292,7 +288,6 @@ def clean_count(value: object, name: str, lo: int, hi: int, default: int,
     A number that is not whole is rounded (with a note), one outside the range is clamped, and
     anything that is not a finite number (text, None, a bool, NaN, ±inf) becomes ``default``.
     """
-    import math
 
     x = _as_real(value)
     if not math.isfinite(x):
